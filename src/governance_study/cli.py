@@ -1,0 +1,103 @@
+"""The ``governance-study`` command: check, build, run, extract, coverage, cite.
+
+Works on the project that contains the current directory. Bad input ends with a readable message on stderr
+and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import DataError
+from .paths import ProjectNotFoundError, ProjectPaths
+
+
+def _check(args: argparse.Namespace, paths: ProjectPaths) -> int:
+    from .claims import check
+
+    started = time.perf_counter()
+    problems = check(paths)
+    if problems:
+        raise DataError(problems)
+    print(f"ok: raw data valid ({time.perf_counter() - started:.2f} s); nothing written")
+    return 0
+
+
+def _build(args: argparse.Namespace, paths: ProjectPaths) -> int:
+    from .build import build_derived
+
+    started = time.perf_counter()
+    files = build_derived(paths)
+    print(f"built {len(files)} files into {paths.derived} in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def _run(args: argparse.Namespace, paths: ProjectPaths) -> int:
+    from .study import run_study
+
+    return run_study(paths, force=args.force, jobs=args.jobs, only=args.only)
+
+
+def _cite(args: argparse.Namespace, paths: ProjectPaths) -> int:
+    from .citation import citation_text
+
+    print(citation_text(paths, style=args.format))
+    return 0
+
+
+def _extract(args: argparse.Namespace, paths: ProjectPaths) -> int:
+    from .extract import run_extract
+
+    return run_extract(paths, args.paths, fmt=args.format, jobs=args.jobs, out=sys.stdout)
+
+
+def _coverage(args: argparse.Namespace, paths: ProjectPaths) -> int:
+    from .extract import run_coverage
+
+    return run_coverage(paths, fmt=args.format, out=sys.stdout)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="governance-study", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"governance-study {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("check", help="validate the raw data; write nothing").set_defaults(func=_check)
+    sub.add_parser("build", help="rebuild data/derived/ from data/raw/").set_defaults(func=_build)
+    run = sub.add_parser("run", help="build, then execute the study (study.yaml) into reports/")
+    run.add_argument("--force", action="store_true", help="rerun every report even if its inputs are unchanged")
+    run.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks executed at once (default 2)")
+    run.add_argument("--only", action="append", metavar="NAME", help="run only this report (repeatable)")
+    run.set_defaults(func=_run)
+    extract = sub.add_parser("extract", help="candidate figures in articles, for curation")
+    extract.add_argument("paths", nargs="+", metavar="PATH")
+    extract.add_argument("--format", choices=["table", "csv"], default="table")
+    extract.add_argument("--jobs", type=int, default=1, metavar="N")
+    extract.set_defaults(func=_extract)
+    coverage = sub.add_parser("coverage", help="per source: numbers found, curated, marked not relevant, left")
+    coverage.add_argument("--format", choices=["table", "csv"], default="table")
+    coverage.set_defaults(func=_coverage)
+    cite = sub.add_parser("cite", help="print the citation of this version of the study")
+    cite.add_argument("--format", choices=["text", "bibtex", "all"], default="all")
+    cite.set_defaults(func=_cite)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        paths = ProjectPaths.discover()
+        return args.func(args, paths)
+    except DataError as exc:
+        print(f"governance-study {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except (ProjectNotFoundError, FileNotFoundError, ValueError) as exc:
+        print(f"governance-study {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

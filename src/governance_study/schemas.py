@@ -1,0 +1,93 @@
+"""Pandera schemas of the derived data tables (one per table), enforced at the end of each transform.
+
+The metric tables' schemas live beside their functions in :mod:`governance_study.metrics.schemas`.
+Column descriptions here are also written into ``datapackage.json``.
+"""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+DISTRICT_CODE = r"^12\d{4}$"
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+FAMILIES = ["resolution", "participation", "capacity", "outreach", "context"]
+
+
+class SourcesSchema(pa.DataFrameModel):
+    """One row per source article (the manifest), with how many claims were curated from it."""
+
+    source_id: Series[str] = pa.Field(unique=True, description="Readable id: outlet-district-date; the file is data/raw/sources/<source_id>.txt.")
+    title: Series[str] = pa.Field(description="Headline as published.")
+    outlet: Series[str] = pa.Field(description="Publishing outlet and, for reposts, the original.")
+    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="District the article is about (120000: city-wide).")
+    published: Series[str] = pa.Field(str_matches=ISO_DATE, description="Publication date (YYYY-MM-DD).")
+    url: Series[str] = pa.Field(nullable=True, description="URL the page gives for itself or its original; empty when it gives none.")
+    accessed: Series[str] = pa.Field(nullable=True, description="Date the page was collected, when known.")
+    sha256: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{64}$", description="sha256 of the raw text file.")
+    notes: Series[str] = pa.Field(nullable=True, description="What is wrong with the page: web debris, injected text, inferred dates.")
+    claim_count: Series[int] = pa.Field(ge=0, description="Curated claims from this source.")
+
+    class Config:
+        strict = True
+        ordered = True
+        coerce = True
+
+
+class ClaimsSchema(pa.DataFrameModel):
+    """One row per number reported in a source, verified against its quote and joined with metadata."""
+
+    claim_id: Series[str] = pa.Field(unique=True, str_matches=r"^[a-z0-9]+(-[a-z0-9]+)+$", description="Stable readable id.")
+    source_id: Series[str] = pa.Field(description="Source article (sources table).")
+    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code; 120000 for city-wide figures.")
+    district_name_zh: Series[str] = pa.Field(description="District name in Chinese.")
+    district_name_en: Series[str] = pa.Field(description="District name in English.")
+    district_pinyin: Series[str] = pa.Field(description="District name in pinyin (plot labels).")
+    subunit: Series[str] = pa.Field(nullable=True, description="Street, town, community or park the figure is about; empty for the district.")
+    indicator: Series[str] = pa.Field(description="Indicator id (reference/indicators.csv).")
+    indicator_label_en: Series[str] = pa.Field(description="Indicator label in English.")
+    family: Series[str] = pa.Field(isin=FAMILIES, description="Indicator family.")
+    kind: Series[str] = pa.Field(isin=["count", "rate", "score"], description="count, rate (percent) or score.")
+    role: Series[str] = pa.Field(isin=["received", "closed", "rate", "none"], description="Part the figure plays in a resolution statistic.")
+    channel: Series[str] = pa.Field(description="Channel id (reference/channels.csv).")
+    channel_family: Series[str] = pa.Field(description="Channel family: statistics are compared within one family only.")
+    value: Series[float] = pa.Field(description="Normalised value (万 expanded; rates in percentage points).")
+    value_text: Series[str] = pa.Field(description="The expression as written in the quote, with qualifier and measure word.")
+    bound: Series[str] = pa.Field(isin=["exact", "at_least", "more_than", "approx"], description="How value bounds the true figure.")
+    unit: Series[str] = pa.Field(nullable=True, description="Measure word or unit after the number (件, 名, 人次, %, ...).")
+    quote: Series[str] = pa.Field(description="Verbatim span of the raw source that carries the number.")
+    period_start: Series[str] = pa.Field(nullable=True, str_matches=ISO_DATE, description="First day covered by a flow; empty for a stock.")
+    period_end: Series[str] = pa.Field(str_matches=ISO_DATE, description="Last day covered, or the date a stock is stated for.")
+    period_rule: Series[str] = pa.Field(description="How the period was read from the text.")
+    group_id: Series[str] = pa.Field(nullable=True, description="Claims describing one statistic (received, closed, rate) share it.")
+    note: Series[str] = pa.Field(nullable=True, description="Definitions, doubts, non-comparability.")
+    published: Series[str] = pa.Field(str_matches=ISO_DATE, description="Publication date of the source.")
+    outlet: Series[str] = pa.Field(description="Outlet of the source.")
+    title: Series[str] = pa.Field(description="Title of the source.")
+
+    class Config:
+        strict = True
+        ordered = True
+        coerce = True
+
+
+class CoverageSchema(pa.DataFrameModel):
+    """One row per district (and the city) per indicator family: what the corpus holds, zeros included."""
+
+    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code.")
+    district_name_zh: Series[str] = pa.Field(description="District name in Chinese.")
+    district_pinyin: Series[str] = pa.Field(description="District name in pinyin.")
+    family: Series[str] = pa.Field(isin=FAMILIES, description="Indicator family.")
+    claim_count: Series[int] = pa.Field(ge=0, description="Claims for this district and family.")
+    indicator_count: Series[int] = pa.Field(ge=0, description="Distinct indicators with at least one claim.")
+    source_count: Series[int] = pa.Field(ge=0, description="Distinct sources with at least one claim.")
+    has_data: Series[bool] = pa.Field(description="True when at least one claim exists.")
+
+    @pa.dataframe_check
+    def one_row_per_cell(cls, df):  # noqa: N805 - pandera passes the class
+        return ~df.duplicated(["district_code", "family"])
+
+    class Config:
+        strict = True
+        ordered = True
+        coerce = True
