@@ -1,0 +1,82 @@
+"""The derived data: reproducible to the byte, atomic, described by a valid Frictionless package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from _project import REPO, copy_project, snapshot
+from governance_study import build as build_module
+from governance_study.build import build_derived
+from governance_study.paths import ProjectPaths
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    root = copy_project(tmp_path)
+    monkeypatch.chdir(root)
+    return ProjectPaths(root)
+
+
+def test_fresh_build_reproduces_committed_files(project):
+    committed = snapshot(REPO / "data/derived")
+    assert committed, "data/derived/ is committed"
+    build_derived(project)
+    rebuilt = snapshot(project.derived)
+    assert sorted(rebuilt) == sorted(committed)
+    for name in committed:
+        assert rebuilt[name] == committed[name], f"{name} differs from the committed file: run `governance-study build` and commit"
+
+
+def test_second_build_is_identical(project):
+    build_derived(project)
+    first = snapshot(project.derived)
+    build_derived(project)
+    assert snapshot(project.derived) == first
+
+
+def test_failure_while_writing_leaves_previous_build(project, monkeypatch):
+    before = snapshot(project.derived)
+    real = build_module.render
+
+    def render_then_fail(tables):
+        files = real(tables)
+        files["claims.csv"] = None  # writing bytes of None raises mid-way through the staging folder
+        return files
+
+    monkeypatch.setattr(build_module, "render", render_then_fail)
+    with pytest.raises(TypeError):
+        build_derived(project)
+    assert snapshot(project.derived) == before
+    assert not list(project.derived.parent.glob(".derived-*")), "staging folders are cleaned up"
+
+
+def test_datapackage_validates(project):
+    frictionless = pytest.importorskip("frictionless")
+    build_derived(project)
+    report = frictionless.validate(str(project.derived / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+
+
+def test_claim_rows_match_raw(project):
+    """Every raw claim appears once in the derived claims, with the raw value (independent csv read)."""
+    from decimal import Decimal
+
+    from _project import read_rows
+    from governance_study import datasets
+
+    build_derived(project)
+    derived = datasets.load("claims", project).set_index("claim_id")
+    _, raw = read_rows(project.raw / "claims.csv")
+    assert len(derived) == len(raw)
+    for row in raw:
+        assert Decimal(repr(derived.loc[row["claim_id"], "value"])) == Decimal(row["value"])
+
+
+def test_import_is_light():
+    code = "import sys, governance_study, governance_study.datasets, governance_study.claims; " \
+           "print(sorted(m for m in ('statsmodels', 'seaborn', 'matplotlib', 'papermill') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,135 @@
+"""Bad raw input: each case feeds one defect to the CLI and checks the message and that nothing changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from _project import add_claim, add_source, copy_project, edit_claim, read_rows, snapshot, write_rows
+from governance_study.cli import main
+
+ARTICLE = "测试街道受理群众诉求120件,办结96件,办结率达80%。网格员上报事项50件。志愿服务超过3000人次。\n"
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    root = copy_project(tmp_path)
+    add_source(root, "test-heping-2024-05-01", ARTICLE)
+    base = dict(source_id="test-heping-2024-05-01", group_id="test24-street", period_start="2024-01-01")
+    add_claim(root, claim_id="test24-received", quote="受理群众诉求120件", value_text="120件", value="120", unit="件", indicator="requests_received", **base)
+    add_claim(root, claim_id="test24-closed", quote="办结96件", value_text="96件", value="96", unit="件", indicator="requests_closed", **base)
+    add_claim(root, claim_id="test24-rate", quote="办结率达80%", value_text="80%", value="80", unit="%", indicator="closure_rate", **base)
+    monkeypatch.chdir(root)
+    return root
+
+
+def run(*args: str) -> int:
+    return main(list(args))
+
+
+def test_fixture_is_valid(project, capsys):
+    assert run("check") == 0
+    assert "ok: raw data valid" in capsys.readouterr().out
+
+
+def expect_failure(project, capsys, *fragments: str) -> str:
+    before = snapshot(project / "data/derived")
+    for command in ("check", "build"):
+        assert run(command) == 1
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        for fragment in fragments:
+            assert fragment in err, f"{fragment!r} not in:\n{err}"
+    assert snapshot(project / "data/derived") == before
+    return err
+
+
+def test_quote_not_in_source(project, capsys):
+    edit_claim(project, "test24-closed", quote="办结97件", value_text="97件", value="97")
+    err = expect_failure(project, capsys, "data/raw/claims.csv, line", "test24-closed", "quote = '办结97件'", "does not occur in data/raw/sources/test-heping-2024-05-01.txt")
+    assert "Copy the quote verbatim" in err
+
+
+def test_value_does_not_match_quote(project, capsys):
+    edit_claim(project, "test24-received", value="1200")
+    expect_failure(project, capsys, "test24-received", "value = '1200'", "which gives 120")
+
+
+def test_bound_does_not_match_qualifier(project, capsys):
+    add_claim(project, claim_id="test24-volunteers", source_id="test-heping-2024-05-01", quote="志愿服务超过3000人次",
+              value_text="超过3000人次", value="3000", unit="人次", bound="exact", indicator="volunteer_participations", channel="volunteering")
+    expect_failure(project, capsys, "test24-volunteers", "bound = 'exact'", "more_than")
+
+
+@pytest.mark.parametrize("field,value", [("district_code", "120199"), ("indicator", "happiness"), ("channel", "telepathy")])
+def test_unknown_reference(project, capsys, field, value):
+    edit_claim(project, "test24-received", **{field: value})
+    expect_failure(project, capsys, "test24-received", f"{field} = '{value}'", f"unknown {field}", "data/raw/")
+
+
+def test_rate_above_100(project, capsys):
+    add_source(project, "test-hexi-2024-05-02", "办结率达108.3%。\n")
+    add_claim(project, claim_id="test24-bad-rate", source_id="test-hexi-2024-05-02", quote="办结率达108.3%", value_text="108.3%",
+              value="108.3", unit="%", indicator="closure_rate")
+    expect_failure(project, capsys, "test24-bad-rate", "value = '108.3'", "within 0..100")
+
+
+def test_closed_above_received(project, capsys):
+    add_source(project, "test-hexi-2024-05-03", "上报事项50件,办结60件。\n")
+    base = dict(source_id="test-hexi-2024-05-03", group_id="test24-grid")
+    add_claim(project, claim_id="test24-grid-received", quote="上报事项50件", value_text="50件", value="50", unit="件", indicator="requests_received", **base)
+    add_claim(project, claim_id="test24-grid-closed", quote="办结60件", value_text="60件", value="60", unit="件", indicator="requests_closed", **base)
+    expect_failure(project, capsys, "test24-grid-closed", "closed (60) exceeds received (50", "test24-grid")
+
+
+def test_duplicate_claim_id(project, capsys):
+    add_claim(project, claim_id="test24-closed", source_id="test-heping-2024-05-01", quote="办结96件", value_text="96件", value="96", unit="件", indicator="requests_closed")
+    expect_failure(project, capsys, "test24-closed", "duplicate claim_id (first on line")
+
+
+@pytest.mark.parametrize("value", ["2024/01/01", "2024-13-01", "yesterday"])
+def test_malformed_date(project, capsys, value):
+    edit_claim(project, "test24-closed", period_start=value)
+    expect_failure(project, capsys, "test24-closed", f"period_start = '{value}'", "YYYY-MM-DD")
+
+
+def test_source_edited_after_curation(project, capsys):
+    path = project / "data/raw/sources/test-heping-2024-05-01.txt"
+    path.write_text(ARTICLE + "补充一句。\n", encoding="utf-8")
+    expect_failure(project, capsys, "data/raw/sources.csv, line", "test-heping-2024-05-01", "changed after curation", "restore the file")
+
+
+def test_source_not_utf8(project, capsys):
+    path = project / "data/raw/sources/test-heping-2024-05-01.txt"
+    data = ARTICLE.encode("gb18030")
+    path.write_bytes(data)
+    fields, rows = read_rows(project / "data/raw/sources.csv")
+    import hashlib
+    rows[-1]["sha256"] = hashlib.sha256(data).hexdigest()
+    write_rows(project / "data/raw/sources.csv", fields, rows)
+    expect_failure(project, capsys, "test-heping-2024-05-01.txt", "not UTF-8", "iconv -f GB18030 -t UTF-8")
+
+
+def test_empty_source(project, capsys):
+    (project / "data/raw/sources/test-heping-2024-05-01.txt").write_bytes(b"")
+    expect_failure(project, capsys, "test-heping-2024-05-01.txt", "the file is empty")
+
+
+def test_empty_claims_file(project, capsys):
+    (project / "data/raw/claims.csv").write_bytes(b"")
+    expect_failure(project, capsys, "data/raw/claims.csv", "the file is empty")
+
+
+def test_missing_column(project, capsys):
+    fields, rows = read_rows(project / "data/raw/claims.csv")
+    fields.remove("bound")
+    for row in rows:
+        row.pop("bound")
+    write_rows(project / "data/raw/claims.csv", fields, rows)
+    expect_failure(project, capsys, "data/raw/claims.csv, line 1", "missing column(s) bound", "Add the column")
+
+
+def test_every_problem_is_reported(project, capsys):
+    edit_claim(project, "test24-received", indicator="happiness")
+    edit_claim(project, "test24-rate", district_code="999999")
+    err = expect_failure(project, capsys, "2 problems", "happiness", "999999")
+    assert err.count("\n  - ") == 2
