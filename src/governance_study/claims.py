@@ -23,6 +23,8 @@ CLAIM_COLUMNS = [
     "claim_id", "source_id", "quote", "value_text", "value", "bound", "unit", "indicator", "channel",
     "district_code", "subunit", "period_start", "period_end", "period_rule", "group_id", "note",
 ]
+#: Columns that may be left empty in claims.csv; empty becomes a missing value in derived tables.
+OPTIONAL_COLUMNS = ("unit", "subunit", "period_start", "group_id", "note")
 BOUNDS = ("exact", "at_least", "more_than", "approx")
 CLAIM_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)+")
 PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
@@ -160,6 +162,8 @@ def verified_claims(paths: ProjectPaths, texts: dict[str, str] | None = None) ->
     out["_pos"] = [texts[s].find(q) for s, q in zip(out["source_id"], out["quote"])]
     out = out.sort_values(["source_id", "_pos", "claim_id"], kind="stable").reset_index(drop=True)
     out["value"] = out["value"].astype("float64")
+    for column in OPTIONAL_COLUMNS:
+        out[column] = out[column].replace("", pd.NA)  # empty in the CSV means "not stated"
     return out[DERIVED_COLUMNS]
 
 
