@@ -72,7 +72,7 @@ def test_claim_rows_match_raw(project):
     _, raw = read_rows(project.raw / "claims.csv")
     assert len(derived) == len(raw)
     for row in raw:
-        assert Decimal(repr(derived.loc[row["claim_id"], "value"])) == Decimal(row["value"])
+        assert Decimal(str(float(derived.loc[row["claim_id"], "value"]))) == Decimal(row["value"])
 
 
 def test_import_is_light():

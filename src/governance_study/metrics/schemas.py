@@ -1,0 +1,276 @@
+"""Pandera models of the metric tables: one per table, enforced by each table function before it returns.
+
+Counts are nullable integers (``Int64``), percentages floats in 0..100 (``_pct``), flags booleans (``is_``,
+``has_``, ``same_``), text nullable strings. Models are ``strict`` and ``ordered``: an undocumented column is an
+error, so the table functions, these models and the column descriptions (written into ``datapackage.json``
+by the build) cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+#: Values of ``bound`` in claims.md.
+BOUNDS = ["exact", "at_least", "more_than", "approx"]
+
+#: Bounds of a ratio of two bounded counts (see :func:`.participation.ratio_bound`).
+RATIO_BOUNDS = ["exact", "approx", "at_least", "more_than", "at_most", "less_than", "indeterminate"]
+
+RATE_BASES = ["recomputed", "implied", "reported", "none"]
+AUDIT_CHECKS = ["grim", "conflict", "unit_mismatch", "closed_above_received"]
+DISTRICT_CODE = r"^\d{6}$"
+
+
+def _text(description: str, **kwargs: Any) -> Any:
+    return pa.Field(nullable=True, description=description, **kwargs)
+
+
+def _pct(description: str, nullable: bool = True) -> Any:
+    return pa.Field(nullable=nullable, ge=0, le=100, description=description)
+
+
+class ResolutionSchema(pa.DataFrameModel):
+    """One row per statistic (group of claims, or lone claim) that carries a closed count or a closing rate:
+    counts, reported and recomputed rate, the closed counts consistent with a reported rate, interval."""
+
+    statistic_id: Series[str] = pa.Field(unique=True, description="group_id, or the claim_id of a claim standing alone.")
+    group_id: Series[str] = _text("group_id as written in the claims; empty for a lone claim.")
+    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code; 120000 city-wide.")
+    subunit: Series[str] = _text("Street, community or park; empty for the whole district.")
+    channel: Series[str] = _text("Channel of the statistic (reference/channels.csv).")
+    channel_family: Series[str] = _text("Channel family: statistics are compared within one family only.")
+    source_id: Series[str] = pa.Field(description="Source article.")
+    period_start: Series[str] = _text("First day the statistic covers.")
+    period_end: Series[str] = _text("Last day the statistic covers.")
+    received: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Received count (role received), as reported.")
+    received_bound: Series[str] = _text("Bound of the received count.", isin=BOUNDS)
+    unit_received: Series[str] = _text("Unit of the received count (件, 次, ...).")
+    received_indicator: Series[str] = _text("Indicator of the received count (requests_received, whistle_calls).")
+    received_claim_id: Series[str] = _text("Claim of the received count.")
+    closed: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Closed count (role closed), as reported.")
+    closed_bound: Series[str] = _text("Bound of the closed count.", isin=BOUNDS)
+    unit_closed: Series[str] = _text("Unit of the closed count.")
+    closed_claim_id: Series[str] = _text("Claim of the closed count.")
+    rate_indicator: Series[str] = _text("closure_rate or solution_rate, when a closing rate is reported.")
+    rate_claim_id: Series[str] = _text("Claim of the reported closing rate.")
+    reported_rate_text: Series[str] = _text("The reported rate's digits as written ('89.9'; '90.0' is not '90').",
+                                            str_matches=r"^\d+(\.\d+)?$")
+    reported_rate_pct: Series[float] = _pct("The reported closing rate, percent.")
+    rules_consistent: Series[str] = _text("Rounding rules under which closed/received gives the reported text "
+                                          "('truncate', 'half_up, truncate', 'none'); empty when not checkable.")
+    consistent_closed_min: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Smallest closed count k with k/received giving the reported rate (half-up or truncation).")
+    consistent_closed_max: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Largest such closed count.")
+    consistent_received_min: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Smallest received count n with closed/n giving the reported rate, when received is not reported.")
+    consistent_received_max: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Largest such received count.")
+    count_used: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Closed count the rate and interval use (reported, or implied by the rate).")
+    nobs_used: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Received count the rate and interval use.")
+    rate_pct: Series[float] = _pct("Closing rate, percent: 100 * count_used / nobs_used, or the reported rate when there are no counts.")
+    ci_low_pct: Series[float] = _pct("Lower limit of the interval, percent.")
+    ci_high_pct: Series[float] = _pct("Upper limit of the interval, percent.")
+    ci_method: Series[str] = _text("Interval method (statsmodels proportion_confint name; wilson by default).")
+    ci_level_pct: Series[float] = pa.Field(nullable=True, gt=0, lt=100, description="Confidence level, percent.")
+    rate_basis: Series[str] = pa.Field(isin=RATE_BASES, description="recomputed (from counts), implied (closed implied by a reported rate of a known received count), reported (rate only) or none.")
+    has_unit_mismatch: Series[bool] = pa.Field(description="Received and closed are counted in different units.")
+    has_closed_above_received: Series[bool] = pa.Field(description="More closed than received.")
+    has_bounded_count: Series[bool] = pa.Field(description="A count is a bound (余, 多, 超过, 约), not a value.")
+    note: Series[str] = _text("What a reader must know about the row.")
+
+    class Config:
+        strict = True
+        ordered = True
+
+    @pa.dataframe_check
+    def interval_holds_rate(cls, df: pd.DataFrame) -> Series[bool]:
+        """An interval, where there is one, contains its point estimate."""
+        has = df["ci_low_pct"].notna()
+        eps = 1e-9
+        return ~has | ((df["ci_low_pct"] <= df["rate_pct"] + eps) & (df["rate_pct"] <= df["ci_high_pct"] + eps))
+
+    @pa.dataframe_check
+    def counts_used_are_a_proportion(cls, df: pd.DataFrame) -> Series[bool]:
+        """count_used <= nobs_used, both present or both missing."""
+        both = df["count_used"].notna() & df["nobs_used"].notna()
+        neither = df["count_used"].isna() & df["nobs_used"].isna()
+        ok = (df["count_used"] <= df["nobs_used"]).fillna(False).astype(bool)
+        return (both & ok) | neither
+
+
+class ParticipationSchema(pa.DataFrameModel):
+    """One row per participation or capacity claim: the count, its bound and its intensity per 10,000
+    residents (census 2020)."""
+
+    claim_id: Series[str] = pa.Field(unique=True, description="The claim the figure comes from.")
+    source_id: Series[str] = pa.Field(description="Source article.")
+    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code; 120000 city-wide.")
+    district_name_zh: Series[str] = pa.Field(description="District name in Chinese.")
+    district_name_en: Series[str] = pa.Field(description="District name in English.")
+    subunit: Series[str] = _text("Street, community or park; empty for the whole district.")
+    indicator: Series[str] = pa.Field(description="Indicator id.")
+    family: Series[str] = pa.Field(isin=["participation", "capacity"], description="Indicator family.")
+    value: Series[float] = pa.Field(ge=0, description="The claim's normalised value.")
+    value_text: Series[str] = pa.Field(description="The number as written (9.5万余件).")
+    bound: Series[str] = pa.Field(isin=BOUNDS, description="How value bounds the true figure; the intensity has the same bound.")
+    is_lower_bound: Series[bool] = pa.Field(description="bound is at_least or more_than: the value and the intensity are lower bounds.")
+    unit: Series[str] = _text("Unit or measure word (名, 个, 人次, ...).")
+    population: Series[pd.Int64Dtype] = pa.Field(nullable=True, gt=0, description="Census 2020 resident population of the district; empty for a subunit's figure.")
+    per: Series[pd.Int64Dtype] = pa.Field(gt=0, description="Residents the intensity is expressed per.")
+    # Named for ``per`` (per_10k, per_1k, ...): participation_table renames it when ``per`` is not 10,000.
+    per_10k: Series[float] = pa.Field(nullable=True, ge=0, description="value / population * per: count per `per` residents (per_10k: per 10,000), with the claim's bound.")
+    period_start: Series[str] = _text("First day of a flow; empty for a stock.")
+    period_end: Series[str] = _text("Last day of a flow, or the date a stock is stated for.")
+    caveat: Series[str] = _text("What the number is not: bounds, person-times, subunit, dates.")
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+class RatioSchema(pa.DataFrameModel):
+    """One row per ratio per pair of claims (or claim and census population) of one district and subunit."""
+
+    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code.")
+    subunit: Series[str] = _text("Street, community or park; empty for the whole district.")
+    ratio: Series[str] = pa.Field(description="Ratio id, e.g. residents_per_grid_worker.")
+    meaning: Series[str] = pa.Field(description="What the ratio measures, in words.")
+    numerator_indicator: Series[str] = pa.Field(description="Indicator of the numerator (census_population for the census).")
+    denominator_indicator: Series[str] = pa.Field(description="Indicator of the denominator.")
+    numerator_claim_id: Series[str] = _text("Claim of the numerator; empty for the census.")
+    denominator_claim_id: Series[str] = pa.Field(description="Claim of the denominator.")
+    numerator_value: Series[float] = pa.Field(ge=0, description="Numerator value.")
+    denominator_value: Series[float] = pa.Field(gt=0, description="Denominator value.")
+    numerator_bound: Series[str] = pa.Field(isin=BOUNDS, description="Bound of the numerator.")
+    denominator_bound: Series[str] = pa.Field(isin=BOUNDS, description="Bound of the denominator.")
+    ratio_value: Series[float] = pa.Field(ge=0, description="numerator_value / denominator_value.")
+    ratio_bound: Series[str] = pa.Field(isin=RATIO_BOUNDS, description="What the ratio is: exact, approx, at_least, more_than, at_most, less_than or indeterminate.")
+    numerator_source_id: Series[str] = pa.Field(description="Source of the numerator (census-2020 for the census).")
+    denominator_source_id: Series[str] = pa.Field(description="Source of the denominator.")
+    numerator_period_start: Series[str] = _text("Period start of the numerator.")
+    numerator_period_end: Series[str] = _text("Period end (or date) of the numerator; 2020-11-01 for the census.")
+    denominator_period_start: Series[str] = _text("Period start of the denominator.")
+    denominator_period_end: Series[str] = _text("Period end (or date) of the denominator.")
+    is_same_period: Series[bool] = pa.Field(description="Numerator and denominator cover the same period.")
+    is_same_source: Series[bool] = pa.Field(description="Numerator and denominator come from the same source.")
+    caveat: Series[str] = pa.Field(description="What differs between numerator and denominator, in words.")
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+class AuditSchema(pa.DataFrameModel):
+    """One row per reported rate (GRIM-style check, Brown & Heathers 2017), plus one per conflicting pair of
+    statistics, per unit mismatch and per statistic with more closed than received."""
+
+    claim_id: Series[str] = pa.Field(description="The rate claim (grim, conflict) or the closed claim (other checks).")
+    related_claim_id: Series[str] = _text("The other claim involved (conflict, unit_mismatch, closed_above_received).")
+    group_id: Series[str] = _text("group_id as written; empty for a lone claim.")
+    statistic_id: Series[str] = pa.Field(description="group_id, or the claim_id of a lone claim.")
+    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code.")
+    check: Series[str] = pa.Field(isin=AUDIT_CHECKS, description="grim, conflict, unit_mismatch or closed_above_received.")
+    indicator: Series[str] = _text("Indicator of claim_id.")
+    reported_text: Series[str] = _text("The reported rate's digits as written ('89.9').")
+    numerator: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Reported closed count used by the check.")
+    denominator: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Reported received count used by the check.")
+    consistent_half_up: Series[pd.BooleanDtype] = pa.Field(nullable=True, description="The reported figures can give the text under half-up rounding; empty if not tested.")
+    consistent_truncate: Series[pd.BooleanDtype] = pa.Field(nullable=True, description="The same under truncation; empty if not tested.")
+    rule_passed: Series[str] = _text("Rules that pass ('truncate', 'half_up, truncate', 'none').")
+    min_denominator: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Smallest denominator that can give the text under any rule tested.")
+    min_denominator_half_up: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Smallest denominator under half-up rounding.")
+    min_denominator_truncate: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Smallest denominator under truncation.")
+    is_flagged: Series[bool] = pa.Field(description="A rule tested fails, or the check found a conflict or count problem.")
+    finding: Series[str] = pa.Field(str_length={"min_value": 1}, description="The result as a sentence.")
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+class PairwiseSchema(pa.DataFrameModel):
+    """One row per pair of statistics with counts, from different districts, in one channel family."""
+
+    statistic_a: Series[str] = pa.Field(description="First statistic (smaller district code).")
+    statistic_b: Series[str] = pa.Field(description="Second statistic.")
+    district_code_a: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="District of a.")
+    district_code_b: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="District of b.")
+    channel_family: Series[str] = pa.Field(description="Channel family shared by a and b.")
+    closed_a: Series[pd.Int64Dtype] = pa.Field(ge=0, description="Closed count of a (count_used).")
+    received_a: Series[pd.Int64Dtype] = pa.Field(ge=1, description="Received count of a (nobs_used).")
+    closed_b: Series[pd.Int64Dtype] = pa.Field(ge=0, description="Closed count of b.")
+    received_b: Series[pd.Int64Dtype] = pa.Field(ge=1, description="Received count of b.")
+    rate_a_pct: Series[float] = _pct("Closing rate of a, percent.", nullable=False)
+    rate_b_pct: Series[float] = _pct("Closing rate of b, percent.", nullable=False)
+    difference_pct: Series[float] = pa.Field(ge=-100, le=100, description="rate_a_pct - rate_b_pct, percentage points.")
+    ci_low_pct: Series[float] = pa.Field(ge=-100, le=100, description="Lower limit of the difference's interval.")
+    ci_high_pct: Series[float] = pa.Field(ge=-100, le=100, description="Upper limit of the difference's interval.")
+    ci_method: Series[str] = pa.Field(description="Interval method (statsmodels confint_proportions_2indep; newcomb by default).")
+    ci_level_pct: Series[float] = pa.Field(gt=0, lt=100, description="Confidence level, percent.")
+    z_stat: Series[float] = pa.Field(description="Two-proportion z statistic (pooled).")
+    p_value: Series[float] = pa.Field(ge=0, le=1, description="Two-sided p-value of the z-test.")
+    p_adjusted: Series[float] = pa.Field(ge=0, le=1, description="p-value adjusted over all rows (multipletests).")
+    correction: Series[str] = pa.Field(description="multipletests method used for p_adjusted.")
+    is_significant: Series[bool] = pa.Field(description="p_adjusted < alpha.")
+    is_like_for_like: Series[bool] = pa.Field(description="Same channel, period and definition (comparability_table).")
+    caveat: Series[str] = pa.Field(description="What differs between a and b.")
+
+    class Config:
+        strict = True
+        ordered = True
+
+    @pa.dataframe_check
+    def interval_holds_difference(cls, df: pd.DataFrame) -> Series[bool]:
+        """The interval of a difference contains the difference."""
+        eps = 1e-9
+        return (df["ci_low_pct"] <= df["difference_pct"] + eps) & (df["difference_pct"] <= df["ci_high_pct"] + eps)
+
+
+class ComparabilitySchema(pa.DataFrameModel):
+    """One row per pair of statistics asked about: whether channel, period, definition and source match."""
+
+    statistic_a: Series[str] = pa.Field(description="First statistic.")
+    statistic_b: Series[str] = pa.Field(description="Second statistic.")
+    district_code_a: Series[str] = pa.Field(description="District of a.")
+    district_code_b: Series[str] = pa.Field(description="District of b.")
+    channel_a: Series[str] = _text("Channel of a.")
+    channel_b: Series[str] = _text("Channel of b.")
+    period_a: Series[str] = pa.Field(description="Period of a, 'start to end'.")
+    period_b: Series[str] = pa.Field(description="Period of b.")
+    definition_a: Series[str] = pa.Field(description="Rate indicator and received count of a, e.g. 'closure_rate of requests_received (件)'.")
+    definition_b: Series[str] = pa.Field(description="The same for b.")
+    source_id_a: Series[str] = pa.Field(description="Source of a.")
+    source_id_b: Series[str] = pa.Field(description="Source of b.")
+    same_channel: Series[bool] = pa.Field(description="Same channel.")
+    same_channel_family: Series[bool] = pa.Field(description="Same channel family.")
+    same_period: Series[bool] = pa.Field(description="Same start and end.")
+    same_definition: Series[bool] = pa.Field(description="Same rate indicator, received indicator and unit.")
+    same_source: Series[bool] = pa.Field(description="Same source article.")
+    is_like_for_like: Series[bool] = pa.Field(description="Same channel, period and definition.")
+    caveat: Series[str] = pa.Field(description="What differs, as a sentence.")
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+class GlmTableSchema(pa.DataFrameModel):
+    """One row per coefficient of the binomial GLM of closed/received (see ``fit_glm``)."""
+
+    term: Series[str] = pa.Field(unique=True, description="intercept, district[<code>] or channel_family[<family>].")
+    term_kind: Series[str] = pa.Field(isin=["intercept", "district", "channel_family"], description="Kind of term.")
+    level: Series[str] = _text("District code or channel family of the term; empty for the intercept.")
+    coef_log_odds: Series[float] = pa.Field(description="Coefficient: log odds (intercept) or log odds ratio.")
+    std_err: Series[float] = pa.Field(ge=0, description="Standard error.")
+    z_stat: Series[float] = pa.Field(description="Wald z.")
+    p_value: Series[float] = pa.Field(ge=0, le=1, description="Two-sided Wald p-value.")
+    ci_low_log_odds: Series[float] = pa.Field(description="Lower limit of the coefficient's interval.")
+    ci_high_log_odds: Series[float] = pa.Field(description="Upper limit of the coefficient's interval.")
+    odds_ratio: Series[float] = pa.Field(ge=0, description="exp(coefficient).")
+    odds_ratio_ci_low: Series[float] = pa.Field(ge=0, description="exp(lower limit).")
+    odds_ratio_ci_high: Series[float] = pa.Field(ge=0, description="exp(upper limit).")
+
+    class Config:
+        strict = True
+        ordered = True
