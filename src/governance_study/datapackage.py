@@ -13,7 +13,10 @@ import pandera.pandas as pa
 
 from . import __version__
 
-_TYPES = {"str": "string", "string": "string", "int64": "integer", "Int64": "integer", "float64": "number", "bool": "boolean"}
+_TYPES = {
+    "str": "string", "string": "string", "int64": "integer", "Int64": "integer", "float64": "number",
+    "Float64": "number", "bool": "boolean", "boolean": "boolean",
+}
 
 
 def table_schema(schema: pa.DataFrameSchema, primary_key: list[str] | None) -> dict:

@@ -7,6 +7,21 @@
 - :mod:`.schemas`: one pandera model per table.
 
 No I/O and no plotting here; statsmodels is imported only inside the functions that use it.
+
+Decisions (each explained where it is made):
+
+- A *statistic* is a ``group_id``, or a claim without one; its key is ``statistic_id`` (the group_id, else the
+  claim_id) and ``group_id`` stays as written (empty for a lone claim). Closing rates are ``closure_rate`` and
+  ``solution_rate``; acceptance and satisfaction rates are audited but are not "the" rate of a statistic.
+- Rates keep their written precision: "89.9%" is audited as the text "89.9" with exact integer arithmetic.
+- ``rate_basis``: recomputed from counts, implied (closed count implied by the rate and a known received
+  count, the consistent count nearest the rate), reported (no denominator, no interval), or none.
+- Intensities are per 10,000 census-2020 residents in a column ``per_10k``; ``per=`` renames it
+  (``per_1k``, ``per_100k``, ...) and a ``per`` column records the choice. Bounds carry over to intensities
+  and ratios (a lower bound over an exact number is a lower bound; over it, an upper bound).
+- Comparisons use only statistics with counts, pair only different districts within one channel family, and
+  raise :class:`ComparisonError` (never NaN) when asked for more than the data hold; the GLM raises when it is
+  not identified (one district, too few statistics, confounding, separation) rather than returning nonsense.
 """
 
 from __future__ import annotations

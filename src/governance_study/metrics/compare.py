@@ -11,7 +11,6 @@ only, no pair within a channel family, a GLM the data cannot identify. Nothing r
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -99,8 +98,9 @@ def _usable(resolution: pd.DataFrame, districts: list[str] | None, what: str) ->
         unknown = [d for d in asked if d not in present]
         if unknown:
             raise ComparisonError(
-                f"{what}: unknown district(s) {', '.join(unknown)}: the resolution table has statistics for "
-                f"{', '.join(present) or 'no district'} (districts with counts: {', '.join(with_counts) or 'none'})"
+                f"{what}: unknown district(s) {', '.join(unknown)} (not a district code, or a district without any "
+                f"resolution statistic): the resolution table has statistics for {', '.join(present) or 'no district'}"
+                f" (districts with counts: {', '.join(with_counts) or 'none'})"
             )
         empty = [d for d in asked if d not in with_counts]
         if empty:

@@ -284,7 +284,7 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
     }
 
 
-def reported_rate_text(value_text: str | None, value: float | None = None) -> str | None:
+def reported_rate_text(value_text: str | None) -> str | None:
     """The digits of a reported rate as written ("89.9%" -> "89.9", "达100%" -> "100"); None when the text
     carries no single plain decimal number (then the caller falls back on the normalised value).
 
