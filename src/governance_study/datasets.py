@@ -46,7 +46,7 @@ def load(name: str, paths: ProjectPaths | None = None) -> pd.DataFrame:
     """A derived table as a DataFrame; empty cells are missing values, codes stay strings.
 
     >>> claims = load("claims")
-    >>> claims["district_code"].str.len().eq(6).all()
+    >>> bool(claims["district_code"].str.len().eq(6).all())
     True
     """
     paths = paths or ProjectPaths.discover()
