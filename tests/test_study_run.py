@@ -1,0 +1,180 @@
+"""The runner on fixture notebooks: execution, caching, failures, progress, atomic outputs, the index page.
+
+``mini_project`` has not run yet; ``mini_after_run`` is a copy of it after one successful run (so that tests
+about reruns do not pay for the first run).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import nbformat
+from nbformat.v4 import new_code_cell
+
+from governance_study import study
+
+
+def run(mini, lines, **kwargs):
+    return study.run(mini.paths, progress=lines, **kwargs)
+
+
+def statuses(result) -> dict[str, str]:
+    return {o.report.report_id: o.status for o in result.outcomes}
+
+
+def test_first_run_executes_everything_and_writes_reports(mini_project, lines):
+    result = run(mini_project, lines)
+    assert statuses(result) == {"ok": "ran", "districts/120101": "ran", "districts/120116": "ran"}
+    reports = mini_project.paths.reports
+    html = (reports / "ok.html").read_text(encoding="utf-8")
+    assert '<p class="value">6 b</p>' in html  # the parameters from study.yaml were used
+    assert "Cite this report" in html and 'id="provenance"' in html
+    assert "x = 3" in html and ('label = "b"' in html or "label = &#34;b&#34;" in html)
+    assert not re.search(r"<script", html, re.I)
+    assert "leak = " not in html  # no code cells
+    profile = (reports / "districts/120116.html").read_text(encoding="utf-8")
+    assert "profile 120116" in profile
+    assert 'href="../index.html"' in profile
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    for href in ("ok.html", "districts/120101.html", "districts/120116.html"):
+        assert f'href="{href}"' in index
+    assert "Cite this study" in index
+    # progress: what runs and why, one line per finished report, a summary
+    assert "study: 3 report(s); 0 unchanged, 3 to run, 2 at a time" in lines.text
+    assert "start  ok (new)" in lines.text
+    assert re.search(r"\[\d/3\] ok +ok \(\d+\.\d s\)", lines.text)
+    assert lines[-1].startswith("done in")
+    assert mini_project.builds == [1]
+    assert (reports / "ok.html").stat().st_mode & 0o044 == 0o044, "reports are readable like any other file"
+
+
+def test_kernels_are_reused_with_a_clean_namespace(mini_project, lines):
+    result = run(mini_project, lines, jobs=1)  # one worker: ok, then both profiles, in one kernel
+    assert all(o.status == "ran" for o in result.outcomes)
+    for code in ("120101", "120116"):
+        html = (mini_project.paths.reports / f"districts/{code}.html").read_text(encoding="utf-8")
+        assert f"profile {code} False" in html  # 'leak', set by ok.ipynb, is gone
+
+
+def test_fresh_kernels_work_too(mini_project, lines):
+    result = run(mini_project, lines, reuse_kernels=False, only=["districts/120101"])
+    assert statuses(result)["districts/120101"] == "ran"
+
+
+def test_unchanged_rerun_skips_everything_quickly(mini_after_run, lines):
+    reports = mini_after_run.paths.reports
+    before = {p: p.read_bytes() for p in reports.rglob("*.html") if p.name != "index.html"}
+    started = time.perf_counter()
+    result = run(mini_after_run, lines)
+    elapsed = time.perf_counter() - started
+    assert set(statuses(result).values()) == {"unchanged"}
+    assert "3 unchanged, 0 to run" in lines.text
+    assert "derived data up to date" in lines.text and mini_after_run.builds == []
+    assert elapsed < 1.0, f"an unchanged rerun took {elapsed:.2f} s"
+    assert {p: p.read_bytes() for p in before} == before
+    # a report edited by hand is regenerated, and only it
+    (reports / "ok.html").write_text("tampered", encoding="utf-8")
+    lines.clear()
+    result = run(mini_after_run, lines)
+    assert statuses(result) == {"ok": "ran", "districts/120101": "unchanged", "districts/120116": "unchanged"}
+    assert "start  ok (report missing or edited)" in lines.text
+    assert "tampered" not in (reports / "ok.html").read_text(encoding="utf-8")
+
+
+def test_a_change_reruns_only_what_it_affects(mini_after_run, lines):
+    text = mini_after_run.paths.study_file.read_text().replace('{x: 3, label: "b"}', '{x: 4, label: "b"}')
+    mini_after_run.write_study(text)
+    result = run(mini_after_run, lines)
+    assert statuses(result) == {"ok": "ran", "districts/120101": "unchanged", "districts/120116": "unchanged"}
+    assert "start  ok (changed: parameters)" in lines.text
+    assert '<p class="value">8 b</p>' in (mini_after_run.paths.reports / "ok.html").read_text(encoding="utf-8")
+    # new raw data: rebuilt, and every report's inputs changed
+    (mini_after_run.paths.raw / "claims.csv").write_text("claim_id,district_code\na,120101\nb,120116\nc,120116\n")
+    lines.clear()
+    result = run(mini_after_run, lines, only=["ok"])
+    assert statuses(result)["ok"] == "ran" and mini_after_run.builds == [1]
+    assert "start  ok (changed: derived data)" in lines.text
+    lines.clear()
+    result = run(mini_after_run, lines, force=True, only=["ok"])
+    assert statuses(result)["ok"] == "ran"
+    assert "(--force)" in lines.text and "start  ok (--force)" in lines.text
+
+
+def test_a_failing_notebook_is_named_kept_and_does_not_stop_the_others(mini_after_run, lines):
+    mini = mini_after_run
+    mini.add_report("  - notebook: bad\n    title: Bad\n    parameters: {x: 1}\n")
+    nb_path = mini.paths.notebooks / "bad.ipynb"
+    nb = nbformat.read(str(nb_path), as_version=4)
+    broken_source = nb.cells[2].source
+    nb.cells[2].source = "print('fine', y)"  # first a working version, so that a previous report exists
+    nbformat.write(nb, str(nb_path))
+    assert statuses(run(mini, lines, only=["bad"]))["bad"] == "ran"
+    previous = (mini.paths.reports / "bad.html").read_bytes()
+
+    nb.cells[2].source = broken_source
+    nbformat.write(nb, str(nb_path))
+    lines.clear()
+    # one worker, the failing notebook first: the reports queued after it still run (in a new kernel)
+    result = run(mini, lines, force=True, jobs=1, only=["bad", "ok", "profile"])
+    assert statuses(result) == {"ok": "ran", "districts/120101": "ran", "districts/120116": "ran", "bad": "failed"}
+    failure_line = next(line for line in lines if "FAILED bad" in line)
+    assert "notebooks/bad.ipynb" in failure_line
+    assert "cell 3 (`raise ValueError(f'boom {y}')`)" in failure_line
+    assert "ValueError: boom 2" in failure_line
+    assert "1 FAILED" in lines[-1]
+    kept = mini.paths.reports / "_failed/bad.ipynb"
+    executed = nbformat.read(str(kept), as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert (mini.paths.reports / "bad.html").read_bytes() == previous, "the previous report is left untouched"
+    index = (mini.paths.reports / "index.html").read_text(encoding="utf-8")
+    assert "FAILED: previous version shown" in index and "boom 2" in index
+    nb.cells[2].source = "print('fixed', y)"
+    nbformat.write(nb, str(nb_path))
+    assert study.run_study(mini.paths, only=["bad"]) == 0  # the CLI's exit status (1 when a report failed)
+    assert not kept.exists(), "a fixed notebook's failed copy is cleared"
+
+
+def test_a_failure_without_previous_report_leaves_no_html(mini_after_run, lines):
+    mini_after_run.add_report("  - notebook: bad\n    title: Bad\n    parameters: {x: 5}\n")
+    result = run(mini_after_run, lines, only=["bad"])
+    assert statuses(result)["bad"] == "failed"
+    assert "no previous report" in result.by_id()["bad"].message
+    assert not (mini_after_run.paths.reports / "bad.html").exists()
+    assert statuses(result)["ok"] == "skipped"
+    assert "not selected" in (mini_after_run.paths.reports / "index.html").read_text(encoding="utf-8")
+
+
+def test_reports_the_study_no_longer_declares_are_removed(mini_after_run, lines):
+    (mini_after_run.paths.raw / "claims.csv").write_text("claim_id,district_code\na,120101\n")
+    run(mini_after_run, lines, only=["profile"])
+    assert (mini_after_run.paths.reports / "districts/120116.html").exists(), "--only never deletes"
+    lines.clear()
+    run(mini_after_run, lines, jobs=8)
+    assert not (mini_after_run.paths.reports / "districts/120116.html").exists()
+    assert "removed districts/120116.html" in lines.text
+    assert "1 unchanged, 1 to run, 1 at a time" in lines.text  # --jobs 8, but no more workers than reports
+
+
+def test_record_holds_provenance(mini_after_run):
+    record = json.loads((mini_after_run.paths.cache_dir / "reports/ok.json").read_text())
+    prov = record["provenance"]
+    assert prov["parameters"] == {"x": 3, "label": "b"}
+    assert prov["notebook"] == "notebooks/ok.ipynb"
+    assert set(prov["derived_sha256"]) == {"claims.csv"}
+    assert prov["versions"]["papermill"] and prov["versions"]["python"]
+    assert prov["duration_s"] > 0 and re.fullmatch(r"[0-9a-f]{64}", prov["cache_key"])
+    assert set(record["components"]) == {"notebook", "parameters", "derived data", "library source", "versions", "CITATION.cff", "kernel"}
+
+
+def test_kernel_dies_mid_notebook(mini_project, lines):
+    path = mini_project.paths.notebooks / "ok.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells.append(new_code_cell("import os\nos._exit(1)"))
+    nbformat.write(nb, str(path))
+    result = run(mini_project, lines, jobs=1, only=["ok", "districts/120101"])
+    message = result.by_id()["ok"].message
+    assert statuses(result)["ok"] == "failed"
+    assert "DeadKernelError" in message or "died" in message
+    assert statuses(result)["districts/120101"] == "ran", "the next report runs in a new kernel"

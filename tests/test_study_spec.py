@@ -1,0 +1,121 @@
+"""study.yaml and report parameters: every mistake is reported at once, before any kernel starts."""
+
+from __future__ import annotations
+
+import pytest
+
+from governance_study import study
+from governance_study.study import StudyError, check_parameters, expand, load_study, select
+
+
+def test_study_expands_one_profile_per_district_with_claims(mini_project):
+    mini_project.builds  # the stub build has not run yet: write the derived claims it would write
+    (mini_project.paths.derived).mkdir(parents=True)
+    (mini_project.paths.derived / "claims.csv").write_text("claim_id,district_code\na,120116\nb,120101\nc,120101\n")
+    reports = expand(load_study(mini_project.paths), mini_project.paths)
+    assert [r.report_id for r in reports] == ["ok", "districts/120101", "districts/120116"]
+    profile = reports[1]
+    assert profile.title == "Profile Heping"
+    assert profile.parameters == {"district": "120101"}
+    assert profile.index_href == "../index.html"
+    assert reports[0].index_href == "index.html"
+
+
+def test_every_problem_in_study_yaml_is_listed(mini_project):
+    mini_project.write_study(
+        """\
+title: Broken
+colour: red
+reports:
+  - notebook: ok
+    titel: typo
+    parameters: {x: {nested: 1}}
+  - notebook: missing_notebook
+  - notebook: profile
+    for_each: district_with_claims
+    output: "districts/{district}.html"
+  - notebook: ok
+    output: index.html
+  - notebook: ok
+    output: ok.html
+"""
+    )
+    with pytest.raises(StudyError) as err:
+        load_study(mini_project.paths)
+    text = str(err.value)
+    assert "unknown top-level key 'colour'" in text
+    assert "unknown key 'titel' (did you mean 'title'?)" in text
+    assert "parameter 'x'" in text and "scalar or a list of scalars" in text
+    assert "notebooks/missing_notebook.ipynb does not exist" in text
+    assert "unknown placeholder(s) district" in text
+    assert "'index.html' is reserved" in text
+    assert "'ok.html' is also written by reports[1]" in text
+    assert text.startswith("7 problems in study.yaml")
+
+
+def test_only_selects_by_report_notebook_or_glob(mini_project):
+    mini_project.paths.derived.mkdir(parents=True)
+    (mini_project.paths.derived / "claims.csv").write_text("claim_id,district_code\na,120116\nb,120101\n")
+    reports = expand(load_study(mini_project.paths), mini_project.paths)
+    assert [r.report_id for r in select(reports, ["ok"])] == ["ok"]
+    assert [r.report_id for r in select(reports, ["profile"])] == ["districts/120101", "districts/120116"]
+    assert [r.report_id for r in select(reports, ["districts/1201*", "ok.html"])] == ["ok", "districts/120101", "districts/120116"]
+    with pytest.raises(StudyError, match="--only 'okk' matches no report \\(did you mean ok"):
+        select(reports, ["okk"])
+
+
+def _reports(mini_project, **parameters):
+    mini_project.paths.derived.mkdir(parents=True, exist_ok=True)
+    (mini_project.paths.derived / "claims.csv").write_text("claim_id,district_code\na,120101\n")
+    reports = expand(load_study(mini_project.paths), mini_project.paths)
+    ok = reports[0]
+    return [study.Report(**{**ok.__dict__, "parameters": parameters})]
+
+
+def test_unknown_missing_and_mistyped_parameters_are_errors(mini_project):
+    with pytest.raises(StudyError) as err:
+        check_parameters(_reports(mini_project, x="3", lable="b"))
+    text = str(err.value)
+    assert "unknown parameter 'lable' (did you mean 'label'?)" in text
+    assert "missing parameter 'label' (notebook default 'a')" in text
+    assert "parameter 'x' is a str ('3') but the notebook's default is an int (1)" in text
+    check_parameters(_reports(mini_project, x=3, label="b"))  # correct: no error
+
+
+def test_a_notebook_without_parameters_cell_is_an_error(mini_project):
+    import nbformat
+
+    path = mini_project.paths.notebooks / "ok.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells[0].metadata["tags"] = []
+    nbformat.write(nb, str(path))
+    with pytest.raises(StudyError, match="no cell tagged 'parameters'"):
+        check_parameters(_reports(mini_project, x=3, label="b"))
+
+
+def test_parameter_error_stops_the_run_before_any_kernel_starts(mini_project, monkeypatch, lines):
+    mini_project.add_report("  - notebook: bad\n    title: Bad\n    parameters: {x: 1, y: 2}\n")
+
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("a kernel was started despite a parameter error")
+
+    monkeypatch.setattr(study._Worker, "_new_kernel", no_kernel)
+    with pytest.raises(StudyError, match="unknown parameter 'y'"):
+        study.run(mini_project.paths, progress=lines)
+    assert not list(mini_project.paths.reports.rglob("*.html"))
+
+
+def test_cli_reports_a_parameter_error_with_status_2(mini_project, capsys):
+    from governance_study import cli
+
+    mini_project.add_report("  - notebook: bad\n    title: Bad\n    parameters: {}\n")
+    status = cli.main(["run"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "missing parameter 'x'" in err and "notebooks/bad.ipynb" in err
+    assert "Traceback" not in err
+
+
+def test_jobs_must_be_positive(mini_project):
+    with pytest.raises(StudyError, match="--jobs 0"):
+        study.run(mini_project.paths, jobs=0, progress=lambda m: None)
