@@ -1,0 +1,398 @@
+"""``governance-study extract`` and ``governance-study coverage``: find every figure, and know which are decided.
+
+``extract PATH... [--format csv|table] [--jobs N]`` prints one row per number expression in the given
+articles (files, or folders searched for ``*.txt``), with the columns of
+:mod:`governance_study.candidates`. It streams: files are read, scanned and written one at a time (with
+``--jobs N``, by N worker processes, at most a few dozen files in flight), so memory does not grow with the
+corpus. ``csv`` is for tools (UTF-8, header row, one candidate per line); ``table`` is for people (fixed-width,
+the clause instead of the sentence, a summary per file). Files that are not UTF-8 are decoded as described in
+:mod:`governance_study.decoding`, with a note on stderr; files that cannot be decoded are reported on stderr and
+make the exit status 1, after the other files were processed.
+
+``coverage`` counts, for every source of the manifest, the candidates found, proposed (counts and rates),
+curated (a claim covers the span), marked (``data/raw/not_curated.csv``), not proposed (other kinds) and left to
+decide. It also reports, as errors with file, line, field and value: stale marks (the text at the marked
+offset changed), marks on curated figures, bad rows of not_curated.csv, and claims that extract does not find
+at their span (a recall failure). Exit status 1 when any is found, after printing the table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import os
+import sys
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from .candidates import COLUMNS, Candidate, ScanContext, Scanner
+from .curation import REASON_CODES, claim_problems, mark_problems, read_claim_refs, read_marks
+from .decoding import DecodeError, decode_article
+from .errors import DataError, Problem, relative
+from .kinds import PROPOSED
+from .paths import ProjectPaths
+
+__all__ = ["run_extract", "run_coverage", "load_context", "expand_paths", "extract_file", "coverage_rows", "COVERAGE_COLUMNS"]
+
+#: Files handed to a worker at a time; small, because one article is already tens of kilobytes of work.
+CHUNK_FILES = 4
+#: Files in flight per worker (queued, being scanned, or waiting to be written): bounds memory.
+IN_FLIGHT_PER_JOB = 16
+
+COVERAGE_COLUMNS = (
+    "source_id", "found_count", "proposed_count", "curated_count", "marked_count", "not_proposed_count", "to_decide_count",
+)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Context: reference data, claims and marks, read once in the main process
+
+
+def load_context(paths: ProjectPaths) -> tuple[ScanContext, list[Problem]]:
+    """The scan context of a project, and the problems met reading claims.csv and not_curated.csv.
+
+    Raises :class:`DataError` when the reference tables cannot be read (the guesses need them).
+    """
+    from .reference import read_reference  # pandas: imported here, never in worker processes
+
+    reference, problems = read_reference(paths)
+    if "districts" not in reference or "indicators" not in reference:
+        raise DataError(problems)
+    districts = reference["districts"]
+    spellings: dict[str, str] = {}
+    city_code = None
+    for row in districts.itertuples(index=False):
+        if row.level == "city":
+            city_code = row.district_code
+        for spelling in [row.name_zh, *str(row.aliases).split(";")]:
+            if spelling.strip():
+                spellings[spelling.strip()] = row.district_code
+    claims, claim_read_problems = read_claim_refs(paths)
+    marks, mark_read_problems = read_marks(paths)
+    context = ScanContext(
+        districts=spellings, city_code=city_code, indicators=frozenset(reference["indicators"]["indicator"]),
+        claims=claims, marks=marks,
+    )
+    return context, claim_read_problems + mark_read_problems
+
+
+def expand_paths(arguments: Sequence[str]) -> list[Path]:
+    """Files named, and ``*.txt`` files under folders named (sorted); FileNotFoundError for a missing path."""
+    files: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*.txt") if p.is_file())
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{argument}: no such file or folder (give article files, or folders holding *.txt files)")
+    return files
+
+
+# ------------------------------------------------------------------------------------------------------------
+# One file: decode, scan, format (runs in worker processes)
+
+
+@dataclass
+class FileResult:
+    """What one file gives: its formatted rows (UTF-8), counts by status, notes for stderr, or the error."""
+
+    path: str
+    chunk: bytes = b""
+    statuses: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+_scanner: Scanner | None = None
+_fmt = "csv"
+
+
+def _init_worker(context: ScanContext, fmt: str) -> None:
+    global _scanner, _fmt
+    _scanner, _fmt = Scanner(context), fmt
+
+
+def extract_file(path: str, scanner: Scanner, fmt: str) -> FileResult:
+    """Decode and scan one file; rows formatted as ``fmt`` ("csv" without header, or "table")."""
+    result = FileResult(path)
+    try:
+        decoded = decode_article(Path(path).read_bytes(), path)
+    except (DecodeError, OSError) as exc:
+        result.error = str(exc)
+        return result
+    if decoded.note:
+        result.notes.append(decoded.note)
+    source_id = Path(path).stem
+    scan = scanner.scan(source_id, decoded.text)
+    result.statuses = Counter(c.status for c in scan.candidates)
+    buffer = io.StringIO()
+    if fmt == "csv":
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerows(scan.candidates)
+    else:
+        _write_table(buffer, path, scan.candidates, result.statuses)
+    # bytes: the main process, which only passes rows on, then neither decodes nor re-encodes them
+    result.chunk = buffer.getvalue().encode("utf-8")
+    marks = scanner.context.marks.get(source_id, {})
+    if marks or scan.lost_claims or scan.unmatched_claims:
+        by_start = {c.start: c.text for c in scan.candidates}
+        curated = {c.start: c.curated for c in scan.candidates if c.curated}
+        problems = mark_problems(source_id, decoded.text, by_start, marks, curated)
+        problems += claim_problems(scan.lost_claims, scan.unmatched_claims)
+        result.notes += [f"{path}: {p}" for p in problems]
+    return result
+
+
+def _process(path: str) -> FileResult:
+    assert _scanner is not None, "worker not initialised"  # a programming error, not a data error
+    return extract_file(path, _scanner, _fmt)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The table format (for people)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` - 1 terminal columns (CJK characters take two), then padded to ``width``."""
+    text = "".join(" " if c in "\t\r\n" else c for c in text)
+    width -= 1  # one space always separates columns
+    if _width(text) > width:
+        out, used = [], 0
+        for c in text:
+            w = 2 if unicodedata.east_asian_width(c) in "WF" else 1
+            if used + w > width - 1:
+                break
+            out.append(c)
+            used += w
+        text = "".join(out) + "…"
+    return text + " " * (width + 1 - _width(text))
+
+
+_TABLE = (("start", 7), ("kind", 11), ("status", 17), ("text", 16), ("value", 14), ("bound", 10),
+          ("district", 9), ("indicator", 25), ("clause", 44))
+
+
+def _table_header() -> str:
+    return "".join(_fit(name, width) for name, width in _TABLE).rstrip() + "\n"
+
+
+def _status_cell(c: Candidate) -> str:
+    if c.status == "marked":
+        return f"marked:{c.mark_reason}"
+    return "TO DECIDE" if c.status == "to_decide" else c.status
+
+
+def _write_table(out: TextIO, path: str, candidates: list[Candidate], statuses: Counter) -> None:
+    out.write(f"== {path}\n")
+    for c in candidates:
+        cells = (str(c.start), c.kind, _status_cell(c), c.text, c.value, c.bound, c.district_code, c.indicator, c.clause)
+        out.write("".join(_fit(v, w) for v, (_, w) in zip(cells, _TABLE)).rstrip() + "\n")
+    out.write(f"   {_summary(len(candidates), statuses)}\n\n")
+
+
+def _summary(found: int, statuses: Counter) -> str:
+    return (
+        f"{found} candidates: {statuses['curated']} curated, {statuses['marked']} marked not curated, "
+        f"{statuses['not_proposed']} not proposed (kind), {statuses['to_decide']} to decide"
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------
+# extract
+
+
+def _results(files: list[Path], context: ScanContext, fmt: str, jobs: int) -> Iterator[FileResult]:
+    """FileResults in file order; with jobs > 1 from a pool, never more than jobs * IN_FLIGHT_PER_JOB pending."""
+    if jobs <= 1 or len(files) <= 1:
+        scanner = Scanner(context)
+        for path in files:
+            yield extract_file(str(path), scanner, fmt)
+        return
+    jobs = min(jobs, len(files))
+    # Pool.imap would read results ahead without limit if writing ever fell behind; the gate stops the feeder.
+    gate = threading.BoundedSemaphore(jobs * IN_FLIGHT_PER_JOB)
+    stop = threading.Event()
+
+    def feed() -> Iterator[str]:
+        for path in files:
+            # never block for good: when the consumer stops early (broken pipe, Ctrl-C), the pool can only
+            # shut down once this generator, run by the pool's feeder thread, has returned
+            while not gate.acquire(timeout=0.1):
+                if stop.is_set():
+                    return
+            if stop.is_set():
+                return
+            yield str(path)
+
+    with multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=(context, fmt)) as pool:
+        try:
+            for result in pool.imap(_process, feed(), chunksize=CHUNK_FILES):
+                yield result
+                gate.release()
+        finally:
+            stop.set()
+
+
+def _byte_writer(out: TextIO) -> Callable[[bytes], None]:
+    """A function writing UTF-8 bytes to ``out``: straight to its binary buffer when it has a UTF-8 one."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None and (getattr(out, "encoding", "") or "").lower().replace("-", "") == "utf8":
+        def write(data: bytes) -> None:
+            out.flush()  # what was written as text (the header) goes first
+            buffer.write(data)
+    else:
+        def write(data: bytes) -> None:
+            out.write(data.decode("utf-8"))
+    return write
+
+
+def run_extract(
+    paths: ProjectPaths, arguments: Sequence[str], *, fmt: str = "table", jobs: int = 1, out: TextIO | None = None
+) -> int:
+    """Write every candidate of the articles named by ``arguments`` to ``out`` (stdout); return the exit status.
+
+    0 when every file was read; 1 when some file could not be decoded (reported on stderr).
+    """
+    out = out if out is not None else sys.stdout
+    if fmt not in ("csv", "table"):
+        raise ValueError(f"unknown format {fmt!r}: use csv or table")
+    if jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {jobs}")
+    files = expand_paths(arguments)
+    context, problems = load_context(paths)
+    for problem in problems:
+        print(f"governance-study extract: warning: {problem}", file=sys.stderr)
+    if fmt == "csv":
+        csv.writer(out, lineterminator="\n").writerow(COLUMNS)
+    else:
+        out.write(_table_header())
+    totals: Counter = Counter()
+    found = failed = 0
+    write = _byte_writer(out)
+    results = _results(files, context, fmt, jobs)
+    try:
+        for result in results:
+            for note in result.notes:
+                print(f"governance-study extract: note: {note}", file=sys.stderr)
+            if result.error is not None:
+                failed += 1
+                print(f"governance-study extract: {result.error}", file=sys.stderr)
+                continue
+            write(result.chunk)
+            totals.update(result.statuses)
+            found += sum(result.statuses.values())
+    except BrokenPipeError:
+        # the reader went away (`extract ... | head`): stop quietly, as command-line tools do
+        results.close()
+        if out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the final flush cannot fail
+        return 0
+    finally:
+        results.close()
+    if fmt == "table":
+        out.write(f"{len(files) - failed} file(s), {_summary(found, totals)}\n")
+        if totals["to_decide"]:
+            out.write("Curate each TO DECIDE figure into data/raw/claims.csv, or mark it in data/raw/not_curated.csv.\n")
+    out.flush()
+    return 1 if failed else 0
+
+
+# ------------------------------------------------------------------------------------------------------------
+# coverage
+
+
+def coverage_rows(paths: ProjectPaths) -> tuple[list[dict[str, object]], Counter, list[Problem]]:
+    """One row per manifest source (COVERAGE_COLUMNS), marks counted by reason code, and every problem found."""
+    from .csvio import decode_utf8, read_text_table
+
+    manifest, problems = read_text_table(paths.manifest, paths.root, ["source_id"])
+    if manifest is None:
+        raise DataError(problems)
+    problems = []
+    context, found = load_context(paths)
+    problems += found
+    scanner = Scanner(context)
+    rows: list[dict[str, object]] = []
+    reasons: Counter = Counter()
+    source_ids = list(manifest["source_id"])
+    for source_id in source_ids:
+        path = paths.source_text(source_id)
+        if not path.is_file():
+            problems.append(Problem(relative(paths.manifest, paths.root), f"no file {relative(path, paths.root)}",
+                                    "Add the article or correct the source_id.", record_id=source_id))
+            continue
+        text, found = decode_utf8(path.read_bytes(), relative(path, paths.root))
+        problems += found
+        if text is None:
+            continue
+        scan = scanner.scan(source_id, text)
+        statuses = Counter(c.status for c in scan.candidates)
+        reasons.update(c.mark_reason for c in scan.candidates if c.status == "marked")
+        rows.append({
+            "source_id": source_id,
+            "found_count": len(scan.candidates),
+            "proposed_count": sum(c.kind in PROPOSED for c in scan.candidates),
+            "curated_count": statuses["curated"],
+            "marked_count": statuses["marked"],
+            "not_proposed_count": statuses["not_proposed"],
+            "to_decide_count": statuses["to_decide"],
+        })
+        by_start = {c.start: c.text for c in scan.candidates}
+        curated = {c.start: c.curated for c in scan.candidates if c.curated}
+        problems += mark_problems(source_id, text, by_start, context.marks.get(source_id, {}), curated)
+        problems += claim_problems(scan.lost_claims, scan.unmatched_claims)
+    known = set(source_ids)
+    for source_id, marks in sorted(context.marks.items()):
+        if source_id not in known:
+            for mark in marks.values():
+                problems.append(Problem("data/raw/not_curated.csv", "unknown source_id", "Use a source_id of data/raw/sources.csv.",
+                                        row=mark.line, record_id=source_id, field="source_id", value=source_id))
+    return rows, reasons, problems
+
+
+def run_coverage(paths: ProjectPaths, *, fmt: str = "table", out: TextIO | None = None) -> int:
+    """Print the coverage of every source to ``out`` (stdout); raise DataError (exit 1) listing problems after it."""
+    out = out if out is not None else sys.stdout
+    rows, reasons, problems = coverage_rows(paths)
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=COVERAGE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        _write_coverage_table(out, rows, reasons)
+    out.flush()
+    if problems:
+        raise DataError(problems)
+    return 0
+
+
+def _write_coverage_table(out: TextIO, rows: Iterable[dict[str, object]], reasons: Counter) -> None:
+    rows = list(rows)
+    headers = ("source", "found", "proposed", "curated", "marked", "not proposed", "to decide")
+    first = max([len("source"), len("total"), *(len(str(r["source_id"])) for r in rows)]) + 2
+    widths = (first, 7, 10, 9, 8, 14, 11)
+    line = lambda cells: "".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    out.write(line(headers) + "\n")
+    for r in rows:
+        out.write(line([r[c] for c in COVERAGE_COLUMNS]) + "\n")
+    totals = ["total"] + [sum(int(r[c]) for r in rows) for c in COVERAGE_COLUMNS[1:]]
+    out.write(line(totals) + "\n")
+    out.write("found = curated + marked + not proposed + to decide; proposed = counts and rates (kinds proposed for curation).\n")
+    if reasons:
+        listed = ", ".join(f"{code} {reasons[code]}" for code in REASON_CODES if reasons[code])
+        out.write(f"marked by reason: {listed}\n")
+    left = totals[-1]
+    out.write("nothing left to decide.\n" if not left else
+              f"{left} figure(s) left to decide: `governance-study extract data/raw/sources/<source_id>.txt` lists them (status TO DECIDE).\n")
