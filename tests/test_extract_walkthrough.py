@@ -1,7 +1,7 @@
 """The README's "Adding a source", walked end to end on an article that is not in the corpus.
 
 The fixture ``tests/fixtures/test-nankai-2024-03-15.txt`` is a short made-up news text about 南开区 (Nankai,
-120104), which has no article in the corpus. The test does what docs/adding-a-source.md tells a new user to do,
+120104), which has no article in the corpus. The test does what the README's "Adding a source" section tells a new user to do,
 in a copy of the project: drop the text into data/raw/sources/, add its manifest row, run extract, curate
 candidates into claims.csv (here: by picking extract's rows), check, build, run the study for the district's
 profile, and find the new figures in the derived claims table and in the report.

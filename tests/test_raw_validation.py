@@ -133,3 +133,12 @@ def test_every_problem_is_reported(project, capsys):
     edit_claim(project, "test24-rate", district_code="999999")
     err = expect_failure(project, capsys, "2 problems", "happiness", "999999")
     assert err.count("\n  - ") == 2
+
+
+def test_stale_not_curated_mark_fails_check(project, capsys):
+    fields, rows = read_rows(project / "data/raw/not_curated.csv")
+    rows[0]["start"] = str(int(rows[0]["start"]) + 1)
+    write_rows(project / "data/raw/not_curated.csv", fields, rows)
+    assert run("check") == 1
+    err = capsys.readouterr().err
+    assert "data/raw/not_curated.csv, line 2" in err and "Traceback" not in err
