@@ -1,33 +1,19 @@
-"""What the notebooks call: selections of the derived data for a notebook's parameters, and display helpers.
+"""Selections and views for the notebooks: which rows a parameter names, display-ready tables, generated prose.
 
-Notebooks consume, never produce: each cell imports, calls one function here, in :mod:`governance_study.plots`
-or in :mod:`governance_study.metrics`, and displays the result. Two kinds of function live here:
-
-- *selections and views* (pure, DataFrame in, DataFrame or list of sentences out): which districts and
-  channels a parameter names, the claims behind a table, display-ready tables with English headers and
-  Chinese names, and caveats and findings written from the data;
-- *display* (``show_*``, :func:`sources_appendix`): HTML for the report, in which **every value is escaped**
-  with :func:`html.escape`. Text from sources (titles, outlets, quotes, notes) is data, never markup: an
-  article containing ``<script>`` shows the text. No Markdown output is produced (Markdown passes raw HTML
-  through).
-
-Tables are also emitted as ``application/vnd.governance-study.table+json`` (the rows as JSON) beside the HTML,
-so that tests and other tools can read the values a report shows; HTML export and JupyterLab ignore it.
+Pure functions, DataFrame in and DataFrame, list of sentences or dataclass out; nothing here displays or
+writes HTML (that is :mod:`governance_study.report.html`, which escapes every value). Grain: as each function
+says, e.g. :func:`rates_table` has one row per resolution statistic, :func:`profile_facts` one row per claim
+of a district; caveats and findings are one sentence per item, with counts taken from the data.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import json
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-TABLE_MIMETYPE = "application/vnd.governance-study.table+json"
 FAMILY_ORDER = ("resolution", "participation", "capacity", "outreach", "context")
 BOUND_WORDS = {
     "exact": "exact",
@@ -36,10 +22,6 @@ BOUND_WORDS = {
     "approx": "about",
     "at_most": "at most",
 }
-
-
-def _esc(value: Any) -> str:
-    return html.escape(_text(value), quote=True)
 
 
 def _text(value: Any) -> str:
@@ -70,7 +52,7 @@ def district_codes(names: Sequence[str] | str | None, districts: pd.DataFrame) -
     An empty list (or None) means every district: returns None. Unknown names raise ValueError listing the
     valid ones.
     """
-    from .districts import resolve_district
+    from ..districts import resolve_district
 
     if names is None or (not isinstance(names, str) and len(names) == 0):
         return None
@@ -230,7 +212,7 @@ def resolution_for(
 ) -> pd.DataFrame:
     """The resolution table with intervals by ``ci_method`` at level 1 - ``alpha``, for the named districts and
     channels (empty: all), with district names."""
-    from .metrics import resolution_table
+    from ..metrics import resolution_table
 
     table = resolution_table(claims, method=ci_method, alpha=alpha)
     table = select_districts(table, district_codes(district_names, districts))
@@ -281,7 +263,7 @@ class Comparison:
 
 def compare_resolution(resolution: pd.DataFrame, *, alpha: float = 0.05, correction: str = "holm") -> Comparison:
     """:func:`metrics.pairwise_differences` (with each pair's comparability), or the reason it cannot be done."""
-    from .metrics import ComparisonError, pairwise_differences
+    from ..metrics import ComparisonError, pairwise_differences
 
     try:
         return Comparison(pairwise_differences(resolution, alpha=alpha, correction=correction))
@@ -339,7 +321,7 @@ class GlmView:
 
 
 def glm_for(resolution: pd.DataFrame, *, alpha: float = 0.05) -> GlmView:
-    from .metrics import ComparisonError, fit_glm
+    from ..metrics import ComparisonError, fit_glm
 
     try:
         return GlmView(fit_glm(resolution, alpha=alpha))
@@ -418,7 +400,7 @@ def resolution_caveats(resolution: pd.DataFrame, comparison: Comparison | None =
 def participation_for(claims: pd.DataFrame, districts: pd.DataFrame, *, district_names: Sequence[str] | None = None,
                       per: int = 10_000) -> pd.DataFrame:
     """Per-resident intensities (:func:`metrics.participation_table`) for the named districts, with names."""
-    from .metrics import participation_table
+    from ..metrics import participation_table
 
     table = participation_table(claims, districts, per=per)
     table = select_districts(table, district_codes(district_names, districts))
@@ -427,7 +409,7 @@ def participation_for(claims: pd.DataFrame, districts: pd.DataFrame, *, district
 
 def ratios_for(claims: pd.DataFrame, districts: pd.DataFrame, *, district_names: Sequence[str] | None = None) -> pd.DataFrame:
     """Ratios within a district (:func:`metrics.ratio_table`) for the named districts, with names."""
-    from .metrics import ratio_table
+    from ..metrics import ratio_table
 
     table = ratio_table(claims, districts)
     table = select_districts(table, district_codes(district_names, districts))
@@ -435,7 +417,7 @@ def ratios_for(claims: pd.DataFrame, districts: pd.DataFrame, *, district_names:
 
 
 def participation_display(participation: pd.DataFrame, labels: dict[str, str] | None = None, *, per: int = 10_000) -> pd.DataFrame:
-    from .metrics.participation import per_column_name
+    from ..metrics.participation import per_column_name
 
     column = per_column_name(per)
     labels = labels or {}
@@ -480,7 +462,7 @@ def ratios_display(ratios: pd.DataFrame) -> pd.DataFrame:
 
 
 def participation_caveats(participation: pd.DataFrame, ratios: pd.DataFrame, *, per: int = 10_000) -> list[str]:
-    from .metrics.participation import per_column_name
+    from ..metrics.participation import per_column_name
 
     column = per_column_name(per)
     if participation.empty and ratios.empty:
@@ -518,7 +500,7 @@ def participation_caveats(participation: pd.DataFrame, ratios: pd.DataFrame, *, 
 
 
 def audit_for(claims: pd.DataFrame, *, rules: Sequence[str] = ("half_up", "truncate")) -> pd.DataFrame:
-    from .metrics import audit_table
+    from ..metrics import audit_table
 
     return audit_table(claims, rules=tuple(rules))
 
@@ -590,8 +572,8 @@ class Profile:
 
 def district_profile(district: str, claims: pd.DataFrame, districts: pd.DataFrame, sources: pd.DataFrame | None = None) -> Profile:
     """All figures of one district, given by code, Chinese, English or pinyin name or alias."""
-    from .districts import resolve_district
-    from .metrics import audit_table, participation_table, ratio_table, resolution_table
+    from ..districts import resolve_district
+    from ..metrics import audit_table, participation_table, ratio_table, resolution_table
 
     code = resolve_district(str(district), districts)
     row = districts[districts["district_code"] == code].iloc[0]
@@ -656,154 +638,3 @@ def profile_facts(profile: Profile) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-# ============================================================================================================
-# display
-
-
-def _format_cell(column: str, value: Any) -> tuple[str, bool]:
-    """(text, is_numeric) for one cell: thousands separators, 2 decimals, p-values to 3 significant digits."""
-    import numbers
-
-    import numpy as np
-
-    if _missing(value):
-        return "", False
-    if isinstance(value, (bool, np.bool_)):
-        return ("yes" if value else "no"), False
-    if isinstance(value, numbers.Integral):
-        return f"{int(value):,}", True
-    if isinstance(value, numbers.Real):
-        v = float(value)
-        lower = column.lower()
-        if lower == "p" or lower.startswith("p adjusted") or lower in ("p_value", "p_adjusted"):
-            return (f"{v:.3g}" if v >= 0.001 else "< 0.001"), True
-        if math.isfinite(v) and v == int(v) and abs(v) >= 1000:
-            return f"{v:,.0f}", True
-        return f"{v:,.2f}", True
-    return str(value), False
-
-
-def table_html(frame: pd.DataFrame, *, caption: str | None = None, note: str | None = None, name: str | None = None) -> str:
-    """An escaped HTML table of ``frame`` (no index)."""
-    head = "".join(f'<th scope="col">{_esc(c)}</th>' for c in frame.columns)
-    body = []
-    for row in frame.itertuples(index=False, name=None):
-        cells = []
-        for column, value in zip(frame.columns, row):
-            text, numeric = _format_cell(str(column), value)
-            cells.append(f'<td class="num">{_esc(text)}</td>' if numeric else f"<td>{_esc(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    parts = [f'<div class="table-block" data-table="{_esc(name or "")}">']
-    if caption:
-        parts.append(f'<p class="table-caption">{_esc(caption)}</p>')
-    if frame.empty:
-        parts.append('<p class="table-note">(no rows)</p>')
-    else:
-        parts.append(f'<div class="table-wrap"><table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
-    if note:
-        parts.append(f'<p class="table-note">{_esc(note)}</p>')
-    parts.append("</div>")
-    return "".join(parts)
-
-
-def _json_rows(frame: pd.DataFrame) -> dict[str, Any]:
-    return json.loads(frame.to_json(orient="split", index=False, force_ascii=False, date_format="iso"))
-
-
-def _display(bundle: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
-    from IPython.display import display
-
-    display(bundle, raw=True, metadata=metadata or {})
-
-
-def show_table(frame: pd.DataFrame, *, caption: str | None = None, note: str | None = None, name: str | None = None) -> None:
-    """Display ``frame`` as an escaped HTML table (and its rows as JSON for tools, under :data:`TABLE_MIMETYPE`)."""
-    bundle = {
-        "text/html": table_html(frame, caption=caption, note=note, name=name),
-        "text/plain": (f"{caption}\n" if caption else "") + (frame.to_string(index=False) if not frame.empty else "(no rows)"),
-        TABLE_MIMETYPE: {"name": name, "caption": caption, "note": note, **_json_rows(frame)},
-    }
-    _display(bundle)
-
-
-def show_figure(fig, *, alt: str) -> None:
-    """Display a matplotlib figure as an inline PNG with alternative text, then release it."""
-    from .plots import figure_png, figure_size_px
-
-    png = figure_png(fig)
-    width, _ = figure_size_px(fig)
-    fig.clear()
-    _display(
-        {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"[figure: {alt}]"},
-        {"image/png": {"alt": alt, "width": width}},
-    )
-
-
-def _list_html(lines: Iterable[str], css: str, title: str | None) -> str:
-    items = "".join(f"<li>{_esc(line)}</li>" for line in lines)
-    heading = f"<h4>{_esc(title)}</h4>" if title else ""
-    return f'<div class="{css}">{heading}<ul>{items}</ul></div>'
-
-
-def show_caveats(lines: Sequence[str], *, title: str = "Caveats") -> None:
-    """Display caveats (sentences written from the data) as an escaped list."""
-    lines = list(lines)
-    _display({"text/html": _list_html(lines, "caveats", title), "text/plain": "\n".join([title, *lines])})
-
-
-def show_findings(lines: Sequence[str], *, title: str = "Findings") -> None:
-    lines = list(lines)
-    _display({"text/html": _list_html(lines, "findings", title), "text/plain": "\n".join([title, *lines])})
-
-
-def show_text(*paragraphs: str) -> None:
-    """Display sentences written from the data as escaped paragraphs."""
-    body = "".join(f"<p>{_esc(p)}</p>" for p in paragraphs)
-    _display({"text/html": f'<div class="generated-text">{body}</div>', "text/plain": "\n\n".join(paragraphs)})
-
-
-def _safe_url(url: Any) -> str | None:
-    text = _text(url).strip()
-    return text if text.lower().startswith(("http://", "https://")) else None
-
-
-def sources_appendix_html(claims: pd.DataFrame, sources: pd.DataFrame | None = None, *, title: str = "The quotes behind the numbers") -> str:
-    """Escaped HTML: per article (title, outlet, date, link), each claim's figure and its verbatim quote."""
-    if claims.empty:
-        return f'<section class="sources-appendix"><h3>{_esc(title)}</h3><p>No figure shown above comes from a source.</p></section>'
-    urls = {} if sources is None or sources.empty else dict(zip(sources["source_id"], sources["url"]))
-    items = []
-    order = claims.sort_values(["published", "source_id", "claim_id"])
-    for source_id, group in order.groupby("source_id", sort=False):
-        first = group.iloc[0]
-        url = _safe_url(urls.get(source_id))
-        link = f' &middot; <a href="{_esc(url)}" rel="noopener noreferrer">{_esc(url)}</a>' if url else ""
-        claims_html = "".join(
-            f'<li><span class="claim-id">{_esc(r["claim_id"])}</span> <strong>{_esc(r["value_text"])}</strong> '
-            f'({_esc(r["indicator_label_en"])}{", " + _esc(BOUND_WORDS.get(_text(r["bound"]), r["bound"])) if _text(r["bound"]) != "exact" else ""}): '
-            f'&ldquo;<span class="quote" lang="zh">{_esc(r["quote"])}</span>&rdquo;</li>'
-            for r in group.to_dict("records")
-        )
-        items.append(
-            f'<li><strong lang="zh">{_esc(first["title"])}</strong><br>{_esc(first["outlet"])}, {_esc(first["published"])}'
-            f' &middot; <code>{_esc(source_id)}</code>{link}<ul>{claims_html}</ul></li>'
-        )
-    return (
-        f'<section class="sources-appendix"><h3>{_esc(title)}</h3>'
-        f'<p>{len(claims)} figure(s) from {claims["source_id"].nunique()} article(s); each quote is verbatim from the '
-        f'archived article (<code>data/raw/sources/&lt;source id&gt;.txt</code>).</p><ol class="sources">{"".join(items)}</ol></section>'
-    )
-
-
-def sources_appendix(claims: pd.DataFrame, sources: pd.DataFrame | None = None, *, title: str = "The quotes behind the numbers") -> None:
-    """Display the sources appendix for ``claims`` (escaped; see :func:`sources_appendix_html`)."""
-    text = "\n".join(f"{r['claim_id']}: {r['quote']} ({r['outlet']}, {r['published']})" for r in claims.to_dict("records"))
-    _display(
-        {
-            "text/html": sources_appendix_html(claims, sources, title=title),
-            "text/plain": f"{title}\n{text}",
-            TABLE_MIMETYPE: {"name": "sources_appendix", **_json_rows(claims[["claim_id", "source_id", "quote"]] if not claims.empty else pd.DataFrame(columns=["claim_id", "source_id", "quote"]))},
-        }
-    )

@@ -1,0 +1,174 @@
+"""Display for the notebooks: escaped HTML tables, figures, lists of sentences and the sources appendix.
+
+Every value is escaped with :func:`html.escape`: text from sources (titles, outlets, quotes, notes) is data,
+never markup, so an article containing ``<script>`` shows the text. No Markdown output is produced (Markdown
+passes raw HTML through). Each ``show_*`` call emits one display bundle; tables also carry their rows as JSON
+under :data:`TABLE_MIMETYPE` for tests and tools.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .views import BOUND_WORDS, _missing, _text  # one wording of values and bounds, in tables and in prose
+
+#: The rows of a displayed table as JSON, for tests and tools; HTML export and JupyterLab ignore it.
+TABLE_MIMETYPE = "application/vnd.governance-study.table+json"
+
+
+def _esc(value: Any) -> str:
+    return html.escape(_text(value), quote=True)
+
+
+def _format_cell(column: str, value: Any) -> tuple[str, bool]:
+    """(text, is_numeric) for one cell: thousands separators, 2 decimals, p-values to 3 significant digits."""
+    import numbers
+
+    import numpy as np
+
+    if _missing(value):
+        return "", False
+    if isinstance(value, (bool, np.bool_)):
+        return ("yes" if value else "no"), False
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}", True
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        lower = column.lower()
+        if lower == "p" or lower.startswith("p adjusted") or lower in ("p_value", "p_adjusted"):
+            return (f"{v:.3g}" if v >= 0.001 else "< 0.001"), True
+        if math.isfinite(v) and v == int(v) and abs(v) >= 1000:
+            return f"{v:,.0f}", True
+        return f"{v:,.2f}", True
+    return str(value), False
+
+
+def table_html(frame: pd.DataFrame, *, caption: str | None = None, note: str | None = None, name: str | None = None) -> str:
+    """An escaped HTML table of ``frame`` (no index)."""
+    head = "".join(f'<th scope="col">{_esc(c)}</th>' for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False, name=None):
+        cells = []
+        for column, value in zip(frame.columns, row):
+            text, numeric = _format_cell(str(column), value)
+            cells.append(f'<td class="num">{_esc(text)}</td>' if numeric else f"<td>{_esc(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    parts = [f'<div class="table-block" data-table="{_esc(name or "")}">']
+    if caption:
+        parts.append(f'<p class="table-caption">{_esc(caption)}</p>')
+    if frame.empty:
+        parts.append('<p class="table-note">(no rows)</p>')
+    else:
+        parts.append(f'<div class="table-wrap"><table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+    if note:
+        parts.append(f'<p class="table-note">{_esc(note)}</p>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _json_rows(frame: pd.DataFrame) -> dict[str, Any]:
+    return json.loads(frame.to_json(orient="split", index=False, force_ascii=False, date_format="iso"))
+
+
+def _display(bundle: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
+    from IPython.display import display
+
+    display(bundle, raw=True, metadata=metadata or {})
+
+
+def show_table(frame: pd.DataFrame, *, caption: str | None = None, note: str | None = None, name: str | None = None) -> None:
+    """Display ``frame`` as an escaped HTML table (and its rows as JSON for tools, under :data:`TABLE_MIMETYPE`)."""
+    bundle = {
+        "text/html": table_html(frame, caption=caption, note=note, name=name),
+        "text/plain": (f"{caption}\n" if caption else "") + (frame.to_string(index=False) if not frame.empty else "(no rows)"),
+        TABLE_MIMETYPE: {"name": name, "caption": caption, "note": note, **_json_rows(frame)},
+    }
+    _display(bundle)
+
+
+def show_figure(fig, *, alt: str) -> None:
+    """Display a matplotlib figure as an inline PNG with alternative text, then release it."""
+    from ..plots import figure_png, figure_size_px
+
+    png = figure_png(fig)
+    width, _ = figure_size_px(fig)
+    fig.clear()
+    _display(
+        {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"[figure: {alt}]"},
+        {"image/png": {"alt": alt, "width": width}},
+    )
+
+
+def _list_html(lines: Iterable[str], css: str, title: str | None) -> str:
+    items = "".join(f"<li>{_esc(line)}</li>" for line in lines)
+    heading = f"<h4>{_esc(title)}</h4>" if title else ""
+    return f'<div class="{css}">{heading}<ul>{items}</ul></div>'
+
+
+def show_caveats(lines: Sequence[str], *, title: str = "Caveats") -> None:
+    """Display caveats (sentences written from the data) as an escaped list."""
+    lines = list(lines)
+    _display({"text/html": _list_html(lines, "caveats", title), "text/plain": "\n".join([title, *lines])})
+
+
+def show_findings(lines: Sequence[str], *, title: str = "Findings") -> None:
+    lines = list(lines)
+    _display({"text/html": _list_html(lines, "findings", title), "text/plain": "\n".join([title, *lines])})
+
+
+def show_text(*paragraphs: str) -> None:
+    """Display sentences written from the data as escaped paragraphs."""
+    body = "".join(f"<p>{_esc(p)}</p>" for p in paragraphs)
+    _display({"text/html": f'<div class="generated-text">{body}</div>', "text/plain": "\n\n".join(paragraphs)})
+
+
+def _safe_url(url: Any) -> str | None:
+    text = _text(url).strip()
+    return text if text.lower().startswith(("http://", "https://")) else None
+
+
+def sources_appendix_html(claims: pd.DataFrame, sources: pd.DataFrame | None = None, *, title: str = "The quotes behind the numbers") -> str:
+    """Escaped HTML: per article (title, outlet, date, link), each claim's figure and its verbatim quote."""
+    if claims.empty:
+        return f'<section class="sources-appendix"><h3>{_esc(title)}</h3><p>No figure shown above comes from a source.</p></section>'
+    urls = {} if sources is None or sources.empty else dict(zip(sources["source_id"], sources["url"]))
+    items = []
+    order = claims.sort_values(["published", "source_id", "claim_id"])
+    for source_id, group in order.groupby("source_id", sort=False):
+        first = group.iloc[0]
+        url = _safe_url(urls.get(source_id))
+        link = f' &middot; <a href="{_esc(url)}" rel="noopener noreferrer">{_esc(url)}</a>' if url else ""
+        claims_html = "".join(
+            f'<li><span class="claim-id">{_esc(r["claim_id"])}</span> <strong>{_esc(r["value_text"])}</strong> '
+            f'({_esc(r["indicator_label_en"])}{", " + _esc(BOUND_WORDS.get(_text(r["bound"]), r["bound"])) if _text(r["bound"]) != "exact" else ""}): '
+            f'&ldquo;<span class="quote" lang="zh">{_esc(r["quote"])}</span>&rdquo;</li>'
+            for r in group.to_dict("records")
+        )
+        items.append(
+            f'<li><strong lang="zh">{_esc(first["title"])}</strong><br>{_esc(first["outlet"])}, {_esc(first["published"])}'
+            f' &middot; <code>{_esc(source_id)}</code>{link}<ul>{claims_html}</ul></li>'
+        )
+    return (
+        f'<section class="sources-appendix"><h3>{_esc(title)}</h3>'
+        f'<p>{len(claims)} figure(s) from {claims["source_id"].nunique()} article(s); each quote is verbatim from the '
+        f'archived article (<code>data/raw/sources/&lt;source id&gt;.txt</code>).</p><ol class="sources">{"".join(items)}</ol></section>'
+    )
+
+
+def sources_appendix(claims: pd.DataFrame, sources: pd.DataFrame | None = None, *, title: str = "The quotes behind the numbers") -> None:
+    """Display the sources appendix for ``claims`` (escaped; see :func:`sources_appendix_html`)."""
+    text = "\n".join(f"{r['claim_id']}: {r['quote']} ({r['outlet']}, {r['published']})" for r in claims.to_dict("records"))
+    _display(
+        {
+            "text/html": sources_appendix_html(claims, sources, title=title),
+            "text/plain": f"{title}\n{text}",
+            TABLE_MIMETYPE: {"name": "sources_appendix", **_json_rows(claims[["claim_id", "source_id", "quote"]] if not claims.empty else pd.DataFrame(columns=["claim_id", "source_id", "quote"]))},
+        }
+    )

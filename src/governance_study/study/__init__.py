@@ -1,0 +1,246 @@
+"""Run the whole study: ``study.yaml`` -> executed notebooks -> HTML reports in ``reports/`` and an index.
+
+``governance-study run [--force] [--jobs N] [--only NAME]`` does, in order:
+
+1. reads and validates ``study.yaml`` (every problem listed at once);
+2. rebuilds ``data/derived/`` unless its inputs (raw data, library source, versions) are unchanged since the
+   last build and the derived files are as that build left them;
+3. expands the study into reports (one district profile per district that has claims);
+4. computes each report's *inputs key*: sha256 of the notebook file, its parameters, the derived data, the
+   library source (including the report templates), CITATION.cff and the key package versions. A report whose
+   key matches the one recorded with its HTML is skipped (``--force`` reruns everything);
+5. checks the parameters of every report to run against what its notebook declares
+   (``papermill.inspect_notebook``): an unknown or missing parameter, or a value of the wrong type, stops the
+   run before any kernel starts (papermill itself would only warn);
+6. executes the notebooks with papermill, ``--jobs`` at a time, exports each to HTML without code and with
+   provenance and citation panels, written atomically;
+7. writes ``reports/index.html``.
+
+A notebook that fails is named with its cell and error on stderr; the executed notebook is kept under
+``reports/_failed/``; that report's previous HTML stays untouched; the other reports still run; the exit
+status is 1.
+
+**Kernel reuse.** Each worker thread keeps one kernel and runs its notebooks in it one after another,
+clearing the user namespace (``%reset -f``) and closing figures between notebooks. Imported modules stay
+loaded, which saves the 2-3 s that importing pandas, seaborn and statsmodels costs every fresh kernel. The
+notebooks are written so that this cannot change a result (no global state is set in them; plots use
+``rc_context``), and the test suite also executes each notebook in a fresh kernel. A kernel that saw a failure
+is discarded. Set ``execution: {reuse_kernels: false}`` in ``study.yaml`` for one kernel per notebook.
+
+**Why the git commit is not part of the inputs key.** A commit that changes none of the inputs above (a README
+edit) does not rerun the study; the reused report keeps the commit and run time it was produced at, which is
+what its provenance panel says. Use ``--force`` to stamp every report with the current commit.
+
+**Modules.** :mod:`.spec` (study.yaml, expansion, ``--only``), :mod:`.parameters` (parameters against the
+notebooks), :mod:`.cache` (inputs keys, records, build stamp), :mod:`.execute` (papermill engine, workers,
+publishing), :mod:`.index` (the index page); :func:`run` and :func:`run_study` here tie them together.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Sequence
+
+from ..paths import ProjectPaths
+from .cache import RunInputs, _html_intact, _record_path, _why, ensure_derived, library_digest, raw_digest, read_record
+from .execute import ENGINE, Outcome, RunResult, _Runner, _Worker
+from .index import STATUS_TEXT, write_index
+from .parameters import check_parameters
+from .spec import (
+    EXECUTION_KEYS,
+    FAILED_DIR,
+    FOR_EACH,
+    REPORT_KEYS,
+    RESERVED_OUTPUTS,
+    SCALARS,
+    STUDY_KEYS,
+    Execution,
+    Progress,
+    Report,
+    ReportSpec,
+    Study,
+    StudyError,
+    districts_with_claims,
+    expand,
+    load_study,
+    select,
+)
+
+__all__ = [
+    "ENGINE",
+    "EXECUTION_KEYS",
+    "FAILED_DIR",
+    "FOR_EACH",
+    "REPORT_KEYS",
+    "RESERVED_OUTPUTS",
+    "SCALARS",
+    "STATUS_TEXT",
+    "STUDY_KEYS",
+    "Execution",
+    "Outcome",
+    "Progress",
+    "Report",
+    "ReportSpec",
+    "RunInputs",
+    "RunResult",
+    "Study",
+    "StudyError",
+    "check_parameters",
+    "districts_with_claims",
+    "ensure_derived",
+    "expand",
+    "library_digest",
+    "load_study",
+    "raw_digest",
+    "read_record",
+    "run",
+    "run_study",
+    "select",
+    "write_index",
+]
+
+
+def _stderr_progress(message: str, _lock=threading.Lock()) -> None:
+    with _lock:
+        print(message, file=sys.stderr, flush=True)
+
+
+def run(
+    paths: ProjectPaths | None = None,
+    *,
+    force: bool = False,
+    jobs: int = 2,
+    only: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    reuse_kernels: bool | None = None,
+) -> RunResult:
+    """Run the study (see the module docstring). Raises StudyError (before any kernel starts) on bad input."""
+    from ..provenance import derived_hashes, git_state, package_versions, sha256_file
+
+    paths = paths or ProjectPaths.discover()
+    progress = _stderr_progress if progress is None else progress
+    if jobs < 1:
+        raise StudyError([f"--jobs {jobs}: give at least 1"], heading="the command line")
+    started = time.perf_counter()
+    study = load_study(paths)
+    if reuse_kernels is not None:
+        study = Study(study.title, study.description, Execution(**{**study.execution.__dict__, "reuse_kernels": reuse_kernels}), study.reports)
+    paths.reports.mkdir(parents=True, exist_ok=True)
+    with _run_lock(paths):
+        result = RunResult()
+        result.built = ensure_derived(paths, force=force, progress=progress)
+        all_reports = expand(study, paths)
+        chosen = select(all_reports, only)
+        citation_file = paths.citation_file
+        inputs = RunInputs(
+            derived=derived_hashes(paths),
+            library=library_digest(),
+            versions=package_versions(),
+            citation=sha256_file(citation_file) if citation_file.is_file() else "",
+            kernel=study.execution.kernel,
+        )
+        keys: dict[str, tuple[str, str]] = {}
+        components: dict[str, dict[str, str]] = {}
+        reasons: dict[str, str] = {}
+        to_run: list[Report] = []
+        for report in chosen:
+            nb_sha = sha256_file(report.notebook_path)
+            parts = inputs.components(report, nb_sha)
+            key = inputs.key(report, nb_sha)
+            keys[report.report_id] = (key, nb_sha)
+            components[report.report_id] = parts
+            record = read_record(paths, report.report_id)
+            intact = bool(record) and _html_intact(paths, report, record)
+            if not force and record and record.get("key") == key and intact:
+                result.outcomes.append(Outcome(report, "unchanged"))
+            else:
+                to_run.append(report)
+                reasons[report.report_id] = _why(record, parts, intact, force)
+        for report in all_reports:
+            if report not in chosen:
+                result.outcomes.append(Outcome(report, "skipped"))
+        unchanged = sum(o.status == "unchanged" for o in result.outcomes)
+        if to_run:
+            check_parameters(to_run)  # StudyError here: nothing has started
+        git = git_state(paths)
+        workers = min(jobs, len(to_run))
+        progress(
+            f"study: {len(chosen)} report(s); {unchanged} unchanged, {len(to_run)} to run"
+            + (f", {workers} at a time" if to_run else "")
+            + (" (--force)" if force else "")
+        )
+        if to_run:
+            runner = _Runner(paths, study, inputs, git, progress, len(to_run), keys)
+            runner.components = components
+            runner.reasons = reasons
+            # longest first keeps both workers busy to the end: the study-wide notebooks before the profiles
+            for report in sorted(to_run, key=lambda r: (r.section == "District profiles", r.report_id)):
+                runner.todo.put(report)
+            threads = [_Worker(runner, f"study-worker-{i + 1}") for i in range(workers)]
+            for t in threads:
+                t.start()
+            from ..export import warm
+
+            warm()  # while the kernels start
+            for t in threads:
+                t.join()
+            result.outcomes += runner.outcomes
+        if only is None:
+            _remove_stale(paths, all_reports, progress)
+        order = {r.report_id: i for i, r in enumerate(all_reports)}
+        result.outcomes.sort(key=lambda o: order[o.report.report_id])
+        result.seconds = time.perf_counter() - started
+        write_index(paths, study, all_reports, result, git, inputs)
+        failed = result.failed
+        summary = f"done in {result.seconds:.1f} s: {sum(o.status == 'ran' for o in result.outcomes)} ran, {unchanged} unchanged"
+        if failed:
+            summary += f", {len(failed)} FAILED: " + "; ".join(f"{o.report.report_id} ({o.message})" for o in failed)
+        progress(summary + f"; open {paths.reports / 'index.html'}")
+        return result
+
+
+def run_study(paths: ProjectPaths | None = None, *, force: bool = False, jobs: int = 2, only: Sequence[str] | None = None) -> int:
+    """CLI entry: run the study; exit status 0, or 1 when a report failed. StudyError propagates (status 2)."""
+    result = run(paths, force=force, jobs=jobs, only=only)
+    return 1 if result.failed else 0
+
+
+class _run_lock:
+    """One run at a time per project (two runs would race on the same reports and records)."""
+
+    def __init__(self, paths: ProjectPaths):
+        self.path = paths.cache_dir / "run.lock"
+        self.handle = None
+
+    def __enter__(self):
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = self.path.open("w")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.handle.close()
+            raise StudyError([f"another `governance-study run` is using {self.path.parent.parent}; wait for it to finish"], heading="the project") from None
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+        return False
+
+
+def _remove_stale(paths: ProjectPaths, reports: list[Report], progress: Progress) -> None:
+    """Delete reports (and records) the study no longer declares, e.g. a district that lost its claims."""
+    wanted = {r.output for r in reports} | RESERVED_OUTPUTS
+    for html in sorted(paths.reports.rglob("*.html")):
+        rel = html.relative_to(paths.reports).as_posix()
+        if rel.split("/")[0] in {FAILED_DIR, ".cache"} or rel in wanted:
+            continue
+        html.unlink()
+        _record_path(paths, rel.removesuffix(".html")).unlink(missing_ok=True)
+        progress(f"removed {rel}: the study no longer declares it")

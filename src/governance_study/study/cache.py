@@ -1,0 +1,134 @@
+"""What decides that a report, or ``data/derived/``, is up to date: input digests, run records, the build stamp.
+
+Grain: one *inputs key* per report (sha256 over the digests of its notebook, parameters, derived data, library
+source, CITATION.cff, package versions and kernel), kept in one JSON record per report under
+``reports/.cache/reports/``; one build stamp (``build.json``) for the derived data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..paths import ProjectPaths
+from .spec import Progress, Report
+
+
+def _digest_files(files: Sequence[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def library_digest() -> str:
+    """sha256 over the library's source files (Python modules, templates, stylesheet)."""
+    package = Path(__file__).resolve().parent.parent  # this file is in study/; the library is the package above
+    files = sorted(
+        p for p in package.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix in {".py", ".j2", ".css", ".json", ".tpl"}
+    )
+    return _digest_files(files, package)
+
+
+def raw_digest(paths: ProjectPaths) -> str:
+    files = sorted(p for p in paths.raw.rglob("*") if p.is_file()) if paths.raw.is_dir() else []
+    return _digest_files(files, paths.raw)
+
+
+def _json_hash(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What every report of one run shares."""
+
+    derived: dict[str, str]
+    library: str
+    versions: dict[str, str | None]
+    citation: str
+    kernel: str
+
+    def components(self, report: Report, notebook_sha256: str) -> dict[str, str]:
+        """sha256 of each input of a report, by name (the record keeps them to say what changed)."""
+        return {
+            "notebook": notebook_sha256,
+            "parameters": _json_hash({"parameters": report.parameters, "title": report.title, "output": report.output}),
+            "derived data": _json_hash(self.derived),
+            "library source": self.library,
+            "versions": _json_hash(self.versions),
+            "CITATION.cff": self.citation,
+            "kernel": _json_hash(self.kernel),
+        }
+
+    def key(self, report: Report, notebook_sha256: str) -> str:
+        return _json_hash(self.components(report, notebook_sha256))
+
+
+def _why(record: dict[str, Any] | None, components: dict[str, str], html_intact: bool, force: bool) -> str:
+    if force:
+        return "--force"
+    if record is None:
+        return "new"
+    changed = [name for name, digest in components.items() if (record.get("components") or {}).get(name) != digest]
+    if changed:
+        return "changed: " + ", ".join(changed)
+    return "report missing or edited" if not html_intact else "inputs changed"
+
+
+def _record_path(paths: ProjectPaths, report_id: str) -> Path:
+    return paths.cache_dir / "reports" / f"{report_id}.json"
+
+
+def read_record(paths: ProjectPaths, report_id: str) -> dict[str, Any] | None:
+    path = _record_path(paths, report_id)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, value: Any) -> None:
+    from ..export import write_text_atomic
+
+    write_text_atomic(path, json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def ensure_derived(paths: ProjectPaths, *, force: bool, progress: Progress) -> bool:
+    """Rebuild ``data/derived/`` unless raw data, library and versions are as at the last build and the derived
+    files are as that build wrote them. Returns True when it built."""
+    from ..provenance import derived_hashes, package_versions
+
+    stamp_path = paths.cache_dir / "build.json"
+    stamp = {"raw": raw_digest(paths), "library": library_digest(), "versions": package_versions()}
+    if not force:
+        try:
+            previous = json.loads(stamp_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = None
+        if previous and previous.get("stamp") == stamp and previous.get("derived") == derived_hashes(paths):
+            progress("derived data up to date (raw data, library and versions unchanged since the last build)")
+            return False
+    from ..build import build_derived
+
+    started = time.perf_counter()
+    build_derived(paths)
+    progress(f"built data/derived/ in {time.perf_counter() - started:.1f} s")
+    _write_json(stamp_path, {"stamp": stamp, "derived": derived_hashes(paths)})
+    return True
+
+
+def _html_intact(paths: ProjectPaths, report: Report, record: dict[str, Any]) -> bool:
+    html = report.html_path(paths)
+    try:
+        return hashlib.sha256(html.read_bytes()).hexdigest() == record.get("html_sha256")
+    except OSError:
+        return False

@@ -1,0 +1,331 @@
+"""Executing the reports: papermill in kernels kept per worker thread, then HTML export and the run record.
+
+Grain: one :class:`Outcome` per report of a run (ran, unchanged, failed or skipped), collected in a
+:class:`RunResult`. :class:`_Worker` threads take reports from the queue of a :class:`_Runner`, which holds what
+the workers share (inputs, progress) and publishes each report (HTML written atomically, then its record).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..paths import ProjectPaths
+from .cache import RunInputs, _record_path, _write_json
+from .spec import FAILED_DIR, Progress, Report, Study
+
+
+@dataclass
+class Outcome:
+    """What happened to one report in this run."""
+
+    report: Report
+    status: str  # "ran", "unchanged", "failed", "skipped" (not selected by --only)
+    seconds: float = 0.0
+    message: str = ""
+    failed_notebook: Path | None = None
+
+
+@dataclass
+class RunResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    built: bool = False
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    def by_id(self) -> dict[str, Outcome]:
+        return {o.report.report_id: o for o in self.outcomes}
+
+
+def _cell_description(source_nb_path: Path, exc: Any) -> str:
+    """'cell 7 (`plots.forest(...)`)' for a PapermillExecutionError, numbered as in the stored notebook."""
+    first_line = next((line for line in str(getattr(exc, "source", "")).splitlines() if line.strip()), "")
+    number = None
+    try:
+        import nbformat
+
+        stored = nbformat.read(str(source_nb_path), as_version=4)
+        for index, cell in enumerate(stored.cells, start=1):
+            if cell.cell_type == "code" and cell.source == getattr(exc, "source", None):
+                number = index
+                break
+    except Exception:
+        pass
+    where = f"cell {number}" if number else f"cell {getattr(exc, 'cell_index', '?')} of the executed notebook"
+    return f"{where} (`{first_line[:80]}`)" if first_line else where
+
+
+ENGINE = "governance-study"
+_engine_lock = threading.Lock()
+
+
+def _register_engine() -> str:
+    """Register (once) papermill's nbclient engine, adapted to kernels that outlive a notebook.
+
+    papermill's own engine leaves the client it opened on a kernel it does not own running (its zmq sockets
+    and context leak, one per notebook); this one closes that client when the notebook is done. Execution,
+    parameter injection and error handling are papermill's.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    with _engine_lock:
+        if ENGINE in papermill_engines._engines:
+            return ENGINE
+
+        class KeptKernelEngine(NBClientEngine):
+            @classmethod
+            def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                         stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+                kwargs = remove_args(["input_path"], **kwargs)
+                safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+                final_kwargs = merge_kwargs(
+                    safe_kwargs,
+                    timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                    startup_timeout=start_timeout,
+                    kernel_name=kernel_name,
+                    log=logger,
+                    log_output=log_output,
+                    stdout_file=stdout_file,
+                    stderr_file=stderr_file,
+                )
+                client = PapermillNotebookClient(nb_man, **final_kwargs)
+                try:
+                    return client.execute()
+                finally:
+                    if getattr(client, "kc", None) is not None:
+                        client.kc.stop_channels()
+
+        papermill_engines.register(ENGINE, KeptKernelEngine)
+    return ENGINE
+
+
+class _Worker(threading.Thread):
+    """Executes reports from a queue, in one kernel it keeps (when reusing kernels) and shuts down at the end."""
+
+    RESET = (
+        "get_ipython().run_line_magic('reset', '-f')\n"
+        "import sys as _gs_sys\n"
+        "if 'matplotlib.pyplot' in _gs_sys.modules:\n"
+        "    _gs_sys.modules['matplotlib.pyplot'].close('all')\n"
+        "del _gs_sys\n"
+    )
+
+    def __init__(self, runner: "_Runner", name: str):
+        super().__init__(name=name, daemon=True)
+        self.runner = runner
+        self.km = None
+
+    def run(self) -> None:
+        try:
+            while True:
+                try:
+                    report = self.runner.todo.get_nowait()
+                except queue.Empty:
+                    return
+                self.runner.finish(self.execute(report))
+        finally:
+            self._shutdown()
+
+    # kernels ---------------------------------------------------------------------------------------------
+    def _new_kernel(self):
+        """Start a kernel with the project's environment, cwd ``notebooks/`` and IPC transport.
+
+        IPC (Unix sockets in a private temporary folder) rather than TCP: nothing listens on a network port, and
+        ipykernel stops warning about unencrypted TCP on every start.
+        """
+        import tempfile
+
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        sockets = Path(tempfile.mkdtemp(prefix="gs-kernel-"))
+        km = AsyncKernelManager(kernel_name=self.runner.execution.kernel, transport="ipc", ip=str(sockets / "k"))
+        km._gs_sockets = sockets  # removed with the kernel
+        run_sync(km.start_kernel)(cwd=str(self.runner.paths.notebooks), env=self.runner.kernel_env)
+        return km
+
+    @staticmethod
+    def _stop_kernel(km) -> None:
+        from jupyter_core.utils import run_sync
+
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:
+            pass
+        shutil.rmtree(getattr(km, "_gs_sockets", ""), ignore_errors=True)
+
+    def _kernel(self):
+        if self.km is None:
+            self.km = self._new_kernel()
+        return self.km
+
+    def _reset(self) -> bool:
+        """Clear the user namespace of the kept kernel; False if that did not work (then it is discarded).
+
+        A new client each time: a client opened before papermill ran no longer receives replies after it.
+        """
+        from jupyter_core.utils import run_sync
+
+        kc = self.km.client()
+        try:
+            kc.start_channels()
+            reply = run_sync(kc.execute_interactive)(self.RESET, store_history=False, timeout=60, output_hook=lambda msg: None)
+            return reply["content"]["status"] == "ok"
+        except Exception:
+            return False
+        finally:
+            kc.stop_channels()
+
+    def _shutdown(self) -> None:
+        if self.km is not None:
+            self._stop_kernel(self.km)
+        self.km = None
+
+    # one report ------------------------------------------------------------------------------------------
+    def execute(self, report: Report) -> Outcome:
+        import papermill
+        from papermill.exceptions import PapermillExecutionError
+
+        runner = self.runner
+        started = time.perf_counter()
+        runner.say(f"  start  {report.report_id} ({runner.reasons.get(report.report_id, 'run')})")
+        scratch = runner.paths.cache_dir / "executing" / f"{report.report_id}.ipynb"
+        scratch.parent.mkdir(parents=True, exist_ok=True)
+        reuse = runner.execution.reuse_kernels
+        km = None
+        try:
+            # the kernel is started here, not by papermill: papermill's ``cwd=`` does os.chdir, which is
+            # process-wide and would race between worker threads
+            km = self._kernel() if reuse else self._new_kernel()
+            provenance = runner.provenance_for(report)
+            nb = papermill.execute_notebook(
+                str(report.notebook_path),
+                str(scratch),
+                parameters=report.parameters,
+                kernel_name=runner.execution.kernel,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                start_timeout=runner.execution.start_timeout_s,
+                execution_timeout=runner.execution.cell_timeout_s,
+                engine_name=_register_engine(),
+                km=km,
+            )
+            provenance.duration_s = round(time.perf_counter() - started, 2)
+            runner.publish(report, nb, provenance)
+        except PapermillExecutionError as exc:
+            self._shutdown()
+            message = f"{_cell_description(report.notebook_path, exc)}: {exc.ename}: {exc.evalue}"
+            return runner.failure(report, scratch, message, started)
+        except Exception as exc:  # kernel died, timeout, export error: same handling, named
+            self._shutdown()
+            return runner.failure(report, scratch, f"{type(exc).__name__}: {exc}", started)
+        finally:
+            if km is not None and not reuse:
+                self._stop_kernel(km)
+        if reuse and not self._reset():
+            self._shutdown()
+        scratch.unlink(missing_ok=True)
+        return Outcome(report, "ran", time.perf_counter() - started)
+
+
+class _Runner:
+    """Shared state of one run: inputs, progress, publishing of HTML and records."""
+
+    def __init__(self, paths: ProjectPaths, study: Study, inputs: RunInputs, git, progress: Progress, total: int, keys: dict[str, tuple[str, str]]):
+        self.paths = paths
+        self.study = study
+        self.execution = study.execution
+        self.inputs = inputs
+        self.git = git
+        self.progress = progress
+        self.total = total
+        self.keys = keys  # report_id -> (inputs key, notebook sha256)
+        self.todo: queue.Queue[Report] = queue.Queue()
+        self.components: dict[str, dict[str, str]] = {}
+        self.reasons: dict[str, str] = {}
+        self.outcomes: list[Outcome] = []
+        self._lock = threading.Lock()
+        self.kernel_env = {
+            **os.environ,
+            "GOVERNANCE_STUDY_ROOT": str(paths.root),
+            "PYTHONHASHSEED": "0",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # silence debugpy's frozen-modules warning in the kernel
+        }
+        self.kernel_env.pop("MPLBACKEND", None)  # the kernel's inline backend renders figures
+
+    def say(self, message: str) -> None:
+        self.progress(message)
+
+    def finish(self, outcome: Outcome) -> None:
+        with self._lock:
+            self.outcomes.append(outcome)
+            done = len(self.outcomes)
+        if outcome.status == "ran":
+            self.say(f"[{done:>{len(str(self.total))}}/{self.total}] ok     {outcome.report.report_id} ({outcome.seconds:.1f} s)")
+        else:
+            self.say(f"[{done:>{len(str(self.total))}}/{self.total}] FAILED {outcome.report.report_id}: notebooks/{outcome.report.notebook_path.name}, {outcome.message}")
+
+    def provenance_for(self, report: Report):
+        from ..provenance import collect
+
+        provenance = collect(
+            self.paths, parameters=report.parameters, notebook=report.notebook_path, git=self.git, derived=self.inputs.derived
+        )
+        provenance.cache_key = self.keys[report.report_id][0]
+        return provenance
+
+    def publish(self, report: Report, nb, provenance) -> None:
+        """Export to HTML, replace the report atomically, then record its inputs key."""
+        from ..citation import build_citation, load_citation
+        from ..export import ReportContext, notebook_to_html, write_text_atomic
+
+        citation = build_citation(
+            load_citation(self.paths),
+            commit=self.git.commit,
+            dirty=self.git.dirty,
+            report_title=report.title,
+            report_id=report.report_id,
+            generated_at=provenance.started_at,
+        )
+        nb.metadata["title"] = report.title
+        ctx = ReportContext(report.report_id, report.title, self.study.title, report.index_href, provenance, citation)
+        html = notebook_to_html(nb, ctx)
+        target = report.html_path(self.paths)
+        write_text_atomic(target, html)
+        _write_json(
+            _record_path(self.paths, report.report_id),
+            {
+                "key": provenance.cache_key,
+                "components": self.components.get(report.report_id, {}),
+                "html_sha256": hashlib.sha256(html.encode("utf-8")).hexdigest(),
+                "title": report.title,
+                "output": report.output,
+                "provenance": provenance.to_dict(),
+            },
+        )
+        stale = self.paths.reports / FAILED_DIR / f"{report.report_id}.ipynb"
+        stale.unlink(missing_ok=True)
+
+    def failure(self, report: Report, scratch: Path, message: str, started: float) -> Outcome:
+        kept = None
+        if scratch.is_file():
+            kept = self.paths.reports / FAILED_DIR / f"{report.report_id}.ipynb"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(scratch, kept)
+            message += f" (executed notebook kept in {kept.relative_to(self.paths.root).as_posix()})"
+        previous = report.html_path(self.paths)
+        message += "; previous report left untouched" if previous.is_file() else "; no previous report"
+        return Outcome(report, "failed", time.perf_counter() - started, message, kept)

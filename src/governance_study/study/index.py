@@ -1,0 +1,69 @@
+"""``reports/index.html``: the study's landing page.
+
+Grain: one entry per report of the study, grouped by section, with its state in the last run (regenerated,
+unchanged, failed, not selected), when and at which commit it was produced; then the citation and provenance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..paths import ProjectPaths
+from .cache import RunInputs, read_record
+from .execute import RunResult
+from .spec import Report, Study
+
+
+STATUS_TEXT = {
+    "ran": "regenerated",
+    "unchanged": "unchanged (inputs identical)",
+    "failed": "FAILED",
+    "skipped": "not selected (--only)",
+}
+
+
+def write_index(paths: ProjectPaths, study: Study, reports: list[Report], result: RunResult, git, inputs: RunInputs) -> Path:
+    """``reports/index.html``: what the study is, every report with its state, the citation, the provenance."""
+    from ..citation import load_citation, study_citation
+    from ..export import render_index, write_text_atomic
+    from ..provenance import collect
+
+    outcomes = result.by_id()
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for report in reports:
+        record = read_record(paths, report.report_id) or {}
+        prov = record.get("provenance", {})
+        outcome = outcomes.get(report.report_id)
+        status = outcome.status if outcome else "skipped"
+        exists = report.html_path(paths).is_file()
+        text = STATUS_TEXT[status]
+        if status == "failed":
+            text += ": previous version shown" if exists else ": no report"
+        groups.setdefault(report.section, []).append(
+            {
+                "title": report.title,
+                "href": report.output,
+                "exists": exists,
+                "parameters": report.parameters,
+                "generated": prov.get("started_at"),
+                "commit": (prov.get("git") or {}).get("commit"),
+                "dirty": (prov.get("git") or {}).get("dirty"),
+                "status": status,
+                "status_text": text,
+            }
+        )
+    cff = load_citation(paths)
+    description = list(study.description) or [str(cff.get("abstract", "")).strip()]
+    provenance = collect(paths, git=git, derived=inputs.derived)
+    provenance.duration_s = round(result.seconds or 0.0, 2) or None
+    html = render_index(
+        study={"title": study.title, "description": description},
+        groups=[{"title": title, "reports": items} for title, items in groups.items()],
+        failures=[{"report_id": o.report.report_id, "message": o.message} for o in result.failed],
+        citation=study_citation(paths, git=git),
+        provenance=provenance,
+    )
+    target = paths.reports / "index.html"
+    write_text_atomic(target, html)
+    return target

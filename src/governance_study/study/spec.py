@@ -1,0 +1,294 @@
+"""What the study is: ``study.yaml`` read and validated, then expanded into one :class:`Report` per output file.
+
+Grain: one :class:`ReportSpec` per entry of ``reports:`` in study.yaml; one :class:`Report` per HTML file to
+produce (an entry with ``for_each: district_with_claims`` becomes one report per district that has claims).
+Every problem is collected and raised at once as a :class:`StudyError`, before any kernel starts.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import fnmatch
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..paths import ProjectPaths
+
+#: Keys allowed in study.yaml, at the top and per report.
+STUDY_KEYS = {"title", "description", "execution", "reports"}
+EXECUTION_KEYS = {"kernel", "cell_timeout_s", "reuse_kernels", "start_timeout_s"}
+REPORT_KEYS = {"notebook", "title", "section", "output", "parameters", "for_each"}
+#: Expansions a report entry may ask for, with the placeholders each provides.
+FOR_EACH = {
+    "district_with_claims": ("district_code", "district_name_zh", "district_name_en", "district_pinyin"),
+}
+RESERVED_OUTPUTS = {"index.html"}
+FAILED_DIR = "_failed"
+SCALARS = (str, int, float, bool)
+
+#: Where a run reports what it does, one line at a time (stderr by default; tests keep the lines).
+Progress = Callable[[str], None]
+
+
+class StudyError(ValueError):
+    """study.yaml or a report's parameters are wrong; raised before any kernel starts. Lists every problem."""
+
+    def __init__(self, problems: Sequence[str], heading: str = "study.yaml"):
+        self.problems = list(problems)
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        super().__init__("\n".join([f"{len(self.problems)} {noun} in {heading} (nothing was run):"] + [f"  - {p}" for p in self.problems]))
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """One entry of ``reports:`` in study.yaml, before expansion."""
+
+    notebook: str  # stem, e.g. "05_district_profile"
+    title: str
+    section: str
+    output: str  # relative to reports/, may hold {placeholders}
+    parameters: dict[str, Any]
+    for_each: str | None = None
+
+
+@dataclass(frozen=True)
+class Execution:
+    kernel: str = "python3"
+    cell_timeout_s: int = 600
+    start_timeout_s: int = 60
+    reuse_kernels: bool = True
+
+
+@dataclass(frozen=True)
+class Study:
+    title: str
+    description: list[str]
+    execution: Execution
+    reports: list[ReportSpec]
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report to produce: a notebook with concrete parameters and an output file."""
+
+    report_id: str  # output path without ".html": "02_resolution_rates", "districts/120101"
+    notebook: str
+    notebook_path: Path
+    title: str
+    section: str
+    output: str
+    parameters: dict[str, Any]
+
+    def html_path(self, paths: ProjectPaths) -> Path:
+        return paths.reports / self.output
+
+    @property
+    def index_href(self) -> str:
+        depth = self.output.count("/")
+        return "../" * depth + "index.html"
+
+
+def _is_parameter_value(value: Any) -> bool:
+    if value is None or isinstance(value, SCALARS):
+        return True
+    return isinstance(value, list) and all(v is None or isinstance(v, SCALARS) for v in value)
+
+
+def _placeholders(text: str) -> set[str]:
+    import string
+
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def load_study(paths: ProjectPaths) -> Study:
+    """Read and validate study.yaml; StudyError lists every problem (file, entry, key, what to do)."""
+    import yaml
+
+    path = paths.study_file
+    if not path.is_file():
+        raise StudyError([f"{path} does not exist: the study is declared in study.yaml at the project root"])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise StudyError([f"not valid YAML: {exc}"]) from None
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise StudyError(["the file must be a mapping with keys title, description, execution, reports"])
+    for key in sorted(set(data) - STUDY_KEYS):
+        problems.append(f"unknown top-level key {key!r}; allowed: {', '.join(sorted(STUDY_KEYS))}")
+    title = str(data.get("title") or "").strip()
+    if not title:
+        problems.append("missing 'title': name the study (shown on the index page)")
+    description = data.get("description") or ""
+    paragraphs = [p.strip().replace("\n", " ") for p in str(description).split("\n\n") if p.strip()]
+
+    raw_exec = data.get("execution") or {}
+    execution = Execution()
+    if not isinstance(raw_exec, dict):
+        problems.append("'execution' must be a mapping")
+    else:
+        for key in sorted(set(raw_exec) - EXECUTION_KEYS):
+            problems.append(f"execution: unknown key {key!r}; allowed: {', '.join(sorted(EXECUTION_KEYS))}")
+        try:
+            execution = Execution(
+                kernel=str(raw_exec.get("kernel", "python3")),
+                cell_timeout_s=int(raw_exec.get("cell_timeout_s", 600)),
+                start_timeout_s=int(raw_exec.get("start_timeout_s", 60)),
+                reuse_kernels=bool(raw_exec.get("reuse_kernels", True)),
+            )
+        except (TypeError, ValueError) as exc:
+            problems.append(f"execution: {exc}")
+
+    entries = data.get("reports")
+    reports: list[ReportSpec] = []
+    if not isinstance(entries, list) or not entries:
+        problems.append("'reports' must be a non-empty list of {notebook, title, parameters, ...}")
+        entries = []
+    outputs: dict[str, int] = {}
+    for number, entry in enumerate(entries, start=1):
+        where = f"reports[{number}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: must be a mapping with at least 'notebook'")
+            continue
+        notebook = str(entry.get("notebook") or "").strip()
+        where = f"reports[{number}] ({notebook or 'no notebook'})"
+        for key in sorted(set(entry) - REPORT_KEYS):
+            hint = difflib.get_close_matches(key, REPORT_KEYS, n=1)
+            problems.append(f"{where}: unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "") + f"; allowed: {', '.join(sorted(REPORT_KEYS))}")
+        notebook = notebook.removesuffix(".ipynb")
+        if not notebook:
+            problems.append(f"{where}: missing 'notebook' (a file name in notebooks/, e.g. 02_resolution_rates)")
+            continue
+        if "/" in notebook or notebook.startswith("."):
+            problems.append(f"{where}: 'notebook' must be a file name in notebooks/, not a path")
+            continue
+        nb_path = paths.notebooks / f"{notebook}.ipynb"
+        if not nb_path.is_file():
+            known = sorted(p.stem for p in paths.notebooks.glob("*.ipynb")) if paths.notebooks.is_dir() else []
+            problems.append(f"{where}: notebooks/{notebook}.ipynb does not exist; notebooks: {', '.join(known) or 'none'}")
+        for_each = entry.get("for_each")
+        allowed_placeholders: set[str] = set()
+        if for_each is not None:
+            if for_each not in FOR_EACH:
+                problems.append(f"{where}: for_each {for_each!r} unknown; use one of: {', '.join(FOR_EACH)}")
+            else:
+                allowed_placeholders = set(FOR_EACH[for_each])
+        output = str(entry.get("output") or f"{notebook}.html")
+        parameters = entry.get("parameters") or {}
+        if not isinstance(parameters, dict):
+            problems.append(f"{where}: 'parameters' must be a mapping name: value")
+            parameters = {}
+        for name, value in parameters.items():
+            if not _is_parameter_value(value):
+                problems.append(f"{where}: parameter {name!r} = {value!r}: use a scalar or a list of scalars")
+        texts = {"output": output, "title": str(entry.get("title") or notebook)}
+        texts.update({f"parameter {k!r}": v for k, v in parameters.items() if isinstance(v, str)})
+        for label, text in texts.items():
+            unknown = _placeholders(text) - allowed_placeholders
+            if unknown:
+                offer = f"available with for_each {for_each}: {', '.join(sorted(allowed_placeholders))}" if allowed_placeholders else "placeholders need for_each"
+                problems.append(f"{where}: {label} uses unknown placeholder(s) {', '.join(sorted(unknown))}; {offer}")
+        if for_each in FOR_EACH and not _placeholders(output):
+            problems.append(f"{where}: with for_each, 'output' must hold a placeholder such as {{district_code}} (else every report overwrites one file)")
+        if not output.endswith(".html") or output.startswith("/") or ".." in Path(output).parts or "\\" in output:
+            problems.append(f"{where}: output {output!r} must be a relative path ending in .html inside reports/")
+        if output in RESERVED_OUTPUTS or output.split("/")[0] in {FAILED_DIR, ".cache"}:
+            problems.append(f"{where}: output {output!r} is reserved for the study itself")
+        if output in outputs:
+            problems.append(f"{where}: output {output!r} is also written by reports[{outputs[output]}]")
+        outputs[output] = number
+        reports.append(
+            ReportSpec(
+                notebook=notebook,
+                title=texts["title"],
+                section=str(entry.get("section") or "Reports"),
+                output=output,
+                parameters=dict(parameters),
+                for_each=for_each,
+            )
+        )
+    if problems:
+        raise StudyError(problems)
+    return Study(title=title, description=paragraphs, execution=execution, reports=reports)
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    # csv, not pandas: an unchanged rerun must not pay half a second for importing pandas
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def districts_with_claims(paths: ProjectPaths) -> list[dict[str, str]]:
+    """One mapping of placeholders per district code that has at least one claim, by code (city first)."""
+    claims_path = paths.derived_table("claims")
+    if not claims_path.is_file():
+        raise StudyError([f"{claims_path} does not exist: run `governance-study build`"], heading="the derived data")
+    codes = sorted({row["district_code"] for row in _read_csv(claims_path) if row.get("district_code")})
+    names = {row["district_code"]: row for row in _read_csv(paths.districts)}
+    out = []
+    for code in codes:
+        row = names.get(code, {})
+        out.append(
+            {
+                "district_code": code,
+                "district_name_zh": row.get("name_zh", code),
+                "district_name_en": row.get("name_en", code),
+                "district_pinyin": row.get("name_pinyin", code),
+            }
+        )
+    return out
+
+
+def _fill(value: Any, mapping: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**mapping)
+    if isinstance(value, list):
+        return [_fill(v, mapping) for v in value]
+    return value
+
+
+def expand(study: Study, paths: ProjectPaths) -> list[Report]:
+    """The concrete reports of the study, in study.yaml order (for_each entries expanded in code order)."""
+    reports: list[Report] = []
+    for spec in study.reports:
+        bindings: list[dict[str, str]] = [{}]
+        if spec.for_each == "district_with_claims":
+            bindings = districts_with_claims(paths)
+        for mapping in bindings:
+            output = spec.output.format(**mapping)
+            reports.append(
+                Report(
+                    report_id=output.removesuffix(".html"),
+                    notebook=spec.notebook,
+                    notebook_path=paths.notebooks / f"{spec.notebook}.ipynb",
+                    title=spec.title.format(**mapping),
+                    section=spec.section,
+                    output=output,
+                    parameters={k: _fill(v, mapping) for k, v in spec.parameters.items()},
+                )
+            )
+    return reports
+
+
+def select(reports: list[Report], only: Sequence[str] | None) -> list[Report]:
+    """Reports named by ``--only``: a report id, a notebook name (all its reports) or a glob on either."""
+    if not only:
+        return reports
+    chosen: list[Report] = []
+    problems = []
+    for name in only:
+        name = name.removesuffix(".html").removesuffix(".ipynb")
+        hits = [r for r in reports if fnmatch.fnmatchcase(r.report_id, name) or fnmatch.fnmatchcase(r.notebook, name)]
+        if not hits:
+            names = sorted({r.notebook for r in reports} | {r.report_id for r in reports})
+            close = difflib.get_close_matches(name, names, n=3)
+            problems.append(
+                f"--only {name!r} matches no report" + (f" (did you mean {', '.join(close)}?)" if close else "") + f"; reports: {', '.join(names)}"
+            )
+        chosen += [r for r in hits if r not in chosen]
+    if problems:
+        raise StudyError(problems, heading="the command line")
+    return [r for r in reports if r in chosen]
