@@ -11,8 +11,6 @@ Tests never write into the repository: every fixture works on a copy under pytes
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import os
 import shutil
 import sys
@@ -24,9 +22,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from _project import REPO, add_claim, add_source, copy_project
 from governance_study.paths import ProjectPaths
-
-REPO = Path(__file__).resolve().parents[1]
 
 #: The hostile article: what an attacker could get into a scraped page. Shown as text, never run.
 HOSTILE_SOURCE_ID = "test-hostile-2024-05-01"
@@ -49,70 +46,21 @@ def write_notebook(path: Path, parameters: str, cells: list) -> Path:
     return path
 
 
-def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        return list(reader.fieldnames or []), list(reader)
-
-
-def _write_rows(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def copy_repository(target: Path) -> Path:
-    """The files a study run reads: data/raw, data/derived, notebooks, study.yaml, CITATION.cff."""
-    for folder in ("data/raw", "data/derived", "notebooks"):
-        if (REPO / folder).exists():
-            shutil.copytree(REPO / folder, target / folder)
-    for name in ("study.yaml", "CITATION.cff", "pyproject.toml"):
-        if (REPO / name).exists():
-            shutil.copy2(REPO / name, target / name)
-    return target
-
-
 def add_hostile_source(root: Path) -> None:
     """Add an article whose text holds markup, its manifest row (right sha256) and a claim quoting it."""
-    data = HOSTILE_TEXT.encode("utf-8")
-    (root / "data/raw/sources" / f"{HOSTILE_SOURCE_ID}.txt").write_bytes(data)
-    manifest = root / "data/raw/sources.csv"
-    fields, rows = _rows(manifest)
-    rows.append(
-        {c: "" for c in fields}
-        | {
-            "source_id": HOSTILE_SOURCE_ID,
-            "title": f"测试<script>alert('title')</script>标题",
-            "outlet": "test fixture <b onmouseover=alert(2)>outlet</b>",
-            "district_code": "120101",
-            "published": "2024-05-01",
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "notes": "test fixture: hostile markup in the text, title and outlet",
-        }
+    add_source(
+        root, HOSTILE_SOURCE_ID, HOSTILE_TEXT,
+        title="测试<script>alert('title')</script>标题",
+        outlet="test fixture <b onmouseover=alert(2)>outlet</b>",
+        district_code="120101",
+        published="2024-05-01",
+        notes="test fixture: hostile markup in the text, title and outlet",
     )
-    _write_rows(manifest, fields, rows)
-    claims = root / "data/raw/claims.csv"
-    fields, rows = _rows(claims)
-    rows.append(
-        {c: "" for c in fields}
-        | {
-            "claim_id": HOSTILE_CLAIM_ID,
-            "source_id": HOSTILE_SOURCE_ID,
-            "quote": HOSTILE_QUOTE,
-            "value_text": "12件",
-            "value": "12",
-            "bound": "exact",
-            "unit": "件",
-            "indicator": "requests_received",
-            "channel": "grid",
-            "district_code": "120101",
-            "period_end": "2024-05-01",
-            "period_rule": "test fixture",
-            "note": "test fixture <script>alert(3)</script>",
-        }
+    add_claim(
+        root, claim_id=HOSTILE_CLAIM_ID, source_id=HOSTILE_SOURCE_ID, quote=HOSTILE_QUOTE, value_text="12件",
+        value="12", bound="exact", unit="件", indicator="requests_received", channel="grid", district_code="120101",
+        period_end="2024-05-01", period_rule="test fixture", note="test fixture <script>alert(3)</script>",
     )
-    _write_rows(claims, fields, rows)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -264,7 +212,7 @@ def study_run(tmp_path_factory) -> StudyRun:
 
     if not (REPO / "study.yaml").is_file():
         pytest.skip("study.yaml not written yet")
-    root = copy_repository(tmp_path_factory.mktemp("study"))
+    root = copy_project(tmp_path_factory.mktemp("study"))
     add_hostile_source(root)
     paths = ProjectPaths(root)
     progress: list[str] = []
