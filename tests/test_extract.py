@@ -21,7 +21,7 @@ from _project import REPO, copy_project, read_rows, write_rows
 from governance_study.candidates import COLUMNS, ScanContext, Scanner
 from governance_study.cli import main
 from governance_study.curation import REASON_CODES
-from governance_study.extract import _results, load_context, run_extract
+from governance_study.extract import _csv_rows, _results, load_context, run_extract
 from governance_study.numerals import find_numbers
 from governance_study.paths import ProjectPaths
 
@@ -325,3 +325,48 @@ def test_offsets_in_files_point_at_the_decoded_text(text, tmp_path_factory):
     for r in parse_csv(out.getvalue()):
         assert decoded[int(r["start"]) : int(r["end"])] == r["text"]
     shutil.rmtree(folder)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# extract's own CSV writer gives csv.writer's bytes
+
+
+def csv_writer_rows(candidates) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(candidates)
+    return out.getvalue()
+
+
+def test_csv_rows_are_csv_writer_rows_on_the_seeds():
+    scanner = Scanner(load_context(ProjectPaths(REPO))[0])
+    for path in sorted(SOURCES.glob("*.txt")):
+        candidates = scanner.scan(path.stem, path.read_text(encoding="utf-8")).candidates
+        assert _csv_rows(candidates) == csv_writer_rows(candidates), path.name
+
+
+HOSTILE_CELLS = st.text(alphabet=',"\n\r ab受理“”\t', max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(HOSTILE_CELLS, min_size=10, max_size=10), shared_sentence=st.booleans())
+def test_csv_rows_quote_as_csv_writer_does(cells, shared_sentence):
+    # every free-text column (source, text, sentence, districts, indicators, claims, marks, clause) gets commas,
+    # quotes, line breaks and carriage returns; the closed-vocabulary columns keep values of the code
+    base = SCANNER.scan("p", ARTICLE).candidates[0]
+    free = ["source_id", "text", "sentence", "district_code", "indicator", "curated", "mark_reason", "clause",
+            "district_basis", "indicator_basis"]
+    first = base._replace(**dict(zip(free, cells)))
+    second = first._replace(start=first.start + 1, sentence=first.sentence if shared_sentence else cells[0])
+    assert _csv_rows([first, second]) == csv_writer_rows([first, second])
+
+
+def test_closed_vocabulary_columns_never_need_quotes():
+    # _csv_rows writes value, bound, unit, kind and status as they are: none may hold a comma, quote or line break
+    from governance_study.candidates import STATUSES
+    from governance_study.kinds import KINDS
+    from governance_study.numerals import UNITS as PARSER_UNITS
+
+    words = [*PARSER_UNITS, "%", *KINDS, *STATUSES, "exact", "at_least", "more_than", "approx"]
+    assert not [w for w in words if set(w) & set(',"\n\r')]
+    values = {c.value for p in SOURCES.glob("*.txt") for c in SCANNER.scan("p", p.read_text(encoding="utf-8")).candidates}
+    assert not [v for v in values if set(v) & set(',"\n\r')]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from governance_study import kinds
 from governance_study.candidates import ScanContext, Scanner
 from governance_study.kinds import KINDS, PROPOSED
 
@@ -152,3 +156,29 @@ def test_sentence_and_clause():
     assert c.sentence == "全区共受理群众诉求1.2万件,办结11562件,办结率达96.4%。"
     assert c.clause == "办结11562件"
     assert candidate("共有1,286个网格,较去年增加。", "1,286个").clause == "共有1,286个网格"
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The cheap tests in front of regexes answer as the regexes do
+
+
+@settings(max_examples=300, deadline=None)
+@given(number_text=st.text(alphabet="0123456789０１２３４５６７８９²٣〇一二十百万.,点负余", max_size=6))
+def test_digit_tests_answer_as_the_regexes(number_text):
+    plain = re.fullmatch(r"[0-9０-９]+", number_text)
+    assert kinds._digits(number_text) == (number_text if plain else None)
+    assert kinds._is_chinese(number_text) == (re.search(r"[0-9０-９]", number_text) is None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="“”‘’「」『』\n三个着力和3社", max_size=40), data=st.data())
+def test_short_quote_test_answers_as_the_regexes_alone(text, data):
+    if not text:
+        return
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    # the rule without the opening-mark pre-test, as written before it
+    opening = kinds._OPEN_BEFORE.search(text, max(0, start - kinds.SHORT_QUOTE_CHARS), start)
+    room = kinds.SHORT_QUOTE_CHARS - (end - opening.start() - 1) if opening else -1
+    expected = room >= 0 and kinds._CLOSE_AFTER.match(text, end, end + room + 1) is not None
+    assert kinds.KindContext(text).in_short_quote(start, end) == expected

@@ -15,7 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance_study.numerals import UNITS, NumberExpression, NumberParseError, find_numbers, parse_number
+from governance_study import numerals
+from governance_study.numerals import (
+    NON_NUMBER_WORDS, UNITS, NumberExpression, NumberParseError, find_numbers, parse_number,
+)
 
 SOURCES = Path(__file__).resolve().parents[1] / "data" / "raw" / "sources"
 
@@ -490,3 +493,57 @@ def test_offsets_point_at_the_text_for_arbitrary_text(text):
         last_end = e.end
         again = parse_number(e.text)
         assert (again.value, again.bound, again.unit, again.decimals) == (e.value, e.bound, e.unit, e.decimals)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The speed-ups give what the plain constructions give
+
+
+def test_expressions_built_without_the_dataclass_init_equal_dataclass_ones():
+    args = ("约3千人次", "3千", D(3000), "approx", "人次", 0, 7, 12)
+    fast, plain = numerals._expression(*args), NumberExpression(*args)
+    assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
+    with pytest.raises(AttributeError):
+        fast.value = D(4)  # type: ignore[misc]
+
+
+# The flat alternations the grouped ones (numerals._by_first_character) replace, built as they used to be.
+FLAT_UNIT = "|".join(["个(?P<qunit>[多余])(?:月|小时|星期)"] + [re.escape(u) for u in sorted(UNITS, key=len, reverse=True)])
+FLAT_SKIP = "|".join(re.escape(w) for w in sorted(NON_NUMBER_WORDS, key=len, reverse=True))
+PIECES = sorted(set(UNITS) | set(NON_NUMBER_WORDS) | set("0123456789５.,，%％万亿千百十零〇一二两三四五六七八九余多几超过约近以上左右的是km"))
+
+
+def flat_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    scan, expr = numerals._SCAN_RE.pattern, numerals._EXPR_RE.pattern
+    assert numerals._UNIT in scan and numerals._SKIP in scan and numerals._UNIT in expr
+    flat_scan = scan.replace(numerals._UNIT, FLAT_UNIT).replace(numerals._SKIP, FLAT_SKIP)
+    return re.compile(flat_scan, re.VERBOSE), re.compile(expr.replace(numerals._UNIT, FLAT_UNIT), re.VERBOSE)
+
+
+def test_grouped_alternations_match_as_the_flat_ones_on_the_seeds():
+    flat_scan, _ = flat_patterns()
+    for path in sorted(SOURCES.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        grouped = [(m.span(), m.groups()) for m in numerals._SCAN_RE.finditer(text)]
+        assert grouped == [(m.span(), m.groups()) for m in flat_scan.finditer(text)], path.name
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from(PIECES), max_size=12))
+def test_grouped_alternations_match_as_the_flat_ones(parts):
+    text = "".join(parts)
+    flat_scan, flat_expr = flat_patterns()
+    assert [(m.span(), m.groups()) for m in numerals._SCAN_RE.finditer(text)] == [
+        (m.span(), m.groups()) for m in flat_scan.finditer(text)
+    ]
+    grouped, flat = numerals._EXPR_RE.fullmatch(text), flat_expr.fullmatch(text)
+    assert (grouped and grouped.groups()) == (flat and flat.groups())
+
+
+@settings(max_examples=200, deadline=None)
+@given(digits=st.text(alphabet="0123456789", min_size=1, max_size=20), unit=st.sampled_from(["", "件", "人次", "km", "年"]))
+def test_plain_digits_fast_path(digits, unit):
+    # golden: Decimal of the digit string itself, leading zeros and all
+    e = parse_number(digits + unit)
+    assert (e.value, e.decimals, e.bound, e.unit, e.number_text) == (D(digits), 0, "exact", unit, digits)
+    assert [x.text for x in find_numbers(f"共{digits}{unit}G")] == ([] if unit in ("", "km") else [digits + unit])

@@ -33,6 +33,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import NamedTuple
 
 from .curation import ClaimRef, Mark, claim_spans
@@ -80,8 +81,9 @@ INDICATOR_CUES: dict[str, tuple[str, str]] = {
     "载体": ("service_venues", "count"), "书吧": ("service_venues", "count"), "坐班": ("service_venues", "count"),
 }
 
-# Line breaks end sentences too (\r included, so that no field of the CSV output ever holds one).
-_SENTENCE_END = re.compile(r"[。!?！？\n\r]")
+# Line breaks end sentences too (\r included, so that no field of the CSV output ever holds one). Every sentence
+# end is a clause end: the scan finds clause ends with one regex pass and picks the sentence ends among them.
+_SENTENCE_END_CHARS = frozenset("。!?！？\n\r")
 _CLAUSE_END = re.compile(r"[,，;；:：。!?！？\n\r]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -155,18 +157,20 @@ class Scanner:
 
     def _mentions(self, text: str) -> tuple[list[int], list[str], list[str], str, str]:
         """District mentions (positions, codes, spellings) and the article-level guess with its basis."""
-        positions, codes, spellings = [], [], []
+        positions: list[int] = []
+        spellings: list[str] = []
         if self._district_re is not None:
+            add_position, add_spelling = positions.append, spellings.append
             for m in self._district_re.finditer(text):
-                positions.append(m.start())
-                spellings.append(m.group())
-                codes.append(self._districts[m.group()])
+                add_position(m.start())
+                add_spelling(m[0])
+        codes = list(map(self._districts.__getitem__, spellings))
         article_code, article_basis = "", ""
         if codes:
+            # the most frequent code, the first named on a tie; then its most frequent spelling, the first on a tie
             counts = Counter(codes)
-            first = {c: i for i, c in reversed(list(enumerate(codes)))}
-            article_code = max(counts, key=lambda c: (counts[c], -first[c]))
-            top = Counter(s for s, c in zip(spellings, codes) if c == article_code).most_common(1)[0][0]
+            article_code = max(counts, key=lambda c: (counts[c], -codes.index(c)))
+            top = Counter(compress(spellings, map(article_code.__eq__, codes))).most_common(1)[0][0]
             article_basis = f"article {top} x{counts[article_code]}"
         return positions, codes, spellings, article_code, article_basis
 
@@ -214,8 +218,8 @@ class Scanner:
     def scan(self, source_id: str, text: str) -> ScanResult:
         """Every candidate in ``text`` (left to right), with the claims and marks of ``source_id`` applied."""
         kind_ctx = KindContext(text)
-        sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
         clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+        sentence_ends = [i for i in clause_ends if text[i] in _SENTENCE_END_CHARS]
         mentions = self._mentions(text)
         article = (mentions[3], mentions[4])
         spans, lost = claim_spans(text, self.context.claims.get(source_id, ()))
@@ -234,8 +238,7 @@ class Scanner:
         for e in find_numbers(text):
             start, end, expression = e.start, e.end, e.text
             kind = classify(e, kind_ctx)
-            while sentence_ends[si] < start:
-                si += 1
+            si = bisect_left(sentence_ends, start, si)  # the first terminator at or after the number
             s0 = sentence_ends[si - 1] + 1 if si else 0
             cached = sentences.get(s0)
             if cached is None:
@@ -243,8 +246,7 @@ class Scanner:
                 stop = s1 + 1 if s1 < n and text[s1] not in "\r\n" else s1  # keep 。 but not the line break
                 cached = sentences[s0] = (text[s0:stop].strip(), self._sentence_districts(s0, s1, mentions, article))
             sentence, districts = cached
-            while clause_ends[ci] < start:
-                ci += 1
+            ci = bisect_left(clause_ends, start, ci)  # a bisect: many clauses hold no number
             c0 = clause_ends[ci - 1] + 1 if ci else 0
             cj = ci
             while clause_ends[cj] < end:  # a thousands separator "1,286" is inside the expression

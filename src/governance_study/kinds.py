@@ -93,7 +93,7 @@ _CHANGE_BEFORE = re.compile(
     r"(?:同比|环比|比上年|较上年|比去年|较去年)?(?:增长|下降|提高|降低|增加|减少|上升|下滑|回落|增幅|降幅|增速|涨幅|降|增)了?$"
 )
 _PLAIN_DIGITS = re.compile(r"[0-9０-９]+")
-_ANY_DIGIT = re.compile(r"[0-9０-９]")
+_DIGIT_CHARS = frozenset("0123456789０１２３４５６７８９")
 # Characters that can end the context the three regexes above look for: a cheap test before running them.
 _ID_BEFORE_LAST = frozenset("话线真机编Qq证案号备码户版序文:：为是于 \t\u3000\xa0")
 _ID_AFTER_FIRST = frozenset("路公专号热次")
@@ -112,6 +112,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # candidates never reach that rule. ASCII '"' is left out: it cannot tell an opening mark from a closing one.
 SHORT_QUOTE_CHARS = 12
 _OPEN_BEFORE = re.compile(r"[“‘「『][^“”‘’「」『』\n]*$")
+_OPENING_MARKS = frozenset("“‘「『")
 _CLOSE_AFTER = re.compile(r"[^“”‘’「」『』\n]*[”’」』]")
 
 
@@ -145,7 +146,12 @@ class KindContext:
 
     def in_short_quote(self, start: int, end: int) -> bool:
         """True when text[start:end] lies inside a quotation of at most 12 characters (“三个着力”)."""
-        opening = _OPEN_BEFORE.search(self.text, max(0, start - SHORT_QUOTE_CHARS), start)
+        lo = max(0, start - SHORT_QUOTE_CHARS)
+        # A match of _OPEN_BEFORE begins with an opening mark in text[lo:start]; three candidates in four have
+        # none there, and a set test on the slice says so several times faster than the regex.
+        if _OPENING_MARKS.isdisjoint(self.text[lo:start]):
+            return False
+        opening = _OPEN_BEFORE.search(self.text, lo, start)
         if opening is None:
             return False
         room = SHORT_QUOTE_CHARS - (end - opening.start() - 1)
@@ -155,12 +161,16 @@ class KindContext:
 
 def _digits(number_text: str) -> str | None:
     """The digit run of a plain Arabic integer ("2021", "０３"), else None."""
-    return number_text if number_text.isascii() and number_text.isdigit() or _PLAIN_DIGITS.fullmatch(number_text) else None
+    # str.isdigit() is the cheap test, but it also accepts digits of other scripts ("²", "٣"): a non-ASCII run
+    # goes on to the regex (only full-width digits pass)
+    if number_text.isdigit() and (number_text.isascii() or _PLAIN_DIGITS.fullmatch(number_text)):
+        return number_text
+    return None
 
 
 def _is_chinese(number_text: str) -> bool:
     """A numeral written in Chinese characters only (the parser gives either those or Arabic digits)."""
-    return _ANY_DIGIT.search(number_text) is None
+    return _DIGIT_CHARS.isdisjoint(number_text)
 
 
 def classify(e: NumberExpression, ctx: KindContext) -> Kind:
@@ -174,8 +184,8 @@ def classify(e: NumberExpression, ctx: KindContext) -> Kind:
      ('194.6%', 'change'), ('二批', 'ordinal'), ('一', 'ordinal')]
     """
     text, start, end, unit, number_text = ctx.text, e.start, e.end, e.unit, e.number_text
-    before = text[start - 1] if start else ""
-    after = text[end] if end < len(text) else ""
+    before = text[start - 1 : start]  # "" at the start of the text (text[-1:0] is empty), as after at its end
+    after = text[end : end + 1]
     digits = _digits(number_text)
     chinese = digits is None and _is_chinese(number_text)
 
