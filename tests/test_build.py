@@ -80,3 +80,19 @@ def test_import_is_light():
            "print(sorted(m for m in ('statsmodels', 'seaborn', 'matplotlib', 'papermill') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_build_killed_between_renames_is_recovered(project):
+    """A build killed after retiring the old tables but before moving the new ones in loses nothing."""
+    before = snapshot(project.derived)
+    project.derived.rename(project.derived.parent / ".derived-old-12345")
+    (project.derived.parent / ".derived-new-abc").mkdir()
+    build_module.write_atomically(project.derived, {"x.csv": b"a\n"})
+    assert snapshot(project.derived) == {"x.csv": b"a\n"}
+    assert not list(project.derived.parent.glob(".derived-*"))
+    # and with a failure right after recovery, the recovered tables stay
+    project.derived.rename(project.derived.parent / ".derived-old-12345")
+    with pytest.raises(TypeError):
+        build_module.write_atomically(project.derived, {"x.csv": None})
+    assert snapshot(project.derived) == {"x.csv": b"a\n"}
+    assert before  # the fixture had a real build to start from

@@ -280,3 +280,69 @@ def test_audit_table_errors():
                                claim("b", "requests_closed", "6件", group_id="g")])
     with pytest.raises(ClaimsError, match="group g: two closed counts"):
         audit_table(two_closed)
+
+
+# --- the claims behind the numbers, other counts as denominators, district names ------------------------------
+
+def test_audit_names_the_claims_of_its_counts(heping_audit):
+    row = _row(heping_audit, "hp-mediation-closure")
+    assert (row["numerator_claim_id"], row["denominator_claim_id"]) == ("hp-mediation-closed", "hp-mediation-received")
+    implied = _row(heping_audit, "hp-grid-closure")
+    assert pd.isna(implied["numerator_claim_id"]) and implied["denominator_claim_id"] == "hp-grid-received"
+    conflict = _row(heping_audit, "hp-mediation-closure", "conflict")
+    assert conflict["denominator_claim_id"] == "hp-mediation-received" and pd.isna(conflict["numerator_claim_id"])
+    mismatch = _row(heping_audit, "hp-whistle-solved", "unit_mismatch")
+    assert (mismatch["numerator_claim_id"], mismatch["denominator_claim_id"]) == ("hp-whistle-solved", "hp-whistle-calls")
+    # every count shown names its claim, and no claim is named without a count
+    for side in ("numerator", "denominator"):
+        assert (heping_audit[side].isna() == heping_audit[f"{side}_claim_id"].isna()).all()
+
+
+def test_sources_appendix_holds_the_counts_behind_the_mediation_rate():
+    """The real derived claims: the appendix of the audit report quotes the 591 closed and 657 received behind
+    Heping's 89.9%, not only the rate."""
+    from governance_study import datasets
+    from governance_study.report import claims_behind
+
+    claims = datasets.load("claims")
+    audit = audit_table(claims)
+    row = _row(audit, "heping23-mediation-closure-rate")
+    assert (row["numerator"], row["denominator"]) == (591, 657)
+    quoted = set(claims_behind(claims, audit)["claim_id"])
+    assert {"heping23-mediation-closure-rate", "heping23-mediation-closed", "heping23-mediation-received"} <= quoted
+    used = set(audit["numerator_claim_id"].dropna()) | set(audit["denominator_claim_id"].dropna())
+    assert used and used <= quoted
+
+
+def _reference_shares(text: str, n: int) -> dict[str, list[int]]:
+    return {rule: reference_numerators(text, n, rule) for rule in RULES}
+
+
+def test_satisfaction_rate_tested_against_the_groups_count(heping_audit):
+    # hand arithmetic: 576/577 = 99.827%, 575/577 = 99.653%; neither is 99.75 under either rule
+    assert _reference_shares("99.75", 577) == {"half_up": [], "truncate": []}
+    row = _row(heping_audit, "hp-enterprise-satisfaction")
+    assert "no k/577 gives 99.75% under half-up rounding or truncation" in row["finding"]
+    assert "hp-enterprise-solved" in row["finding"]
+    # a possible denominator only: not the reported one, so not tested as one and not flagged
+    assert pd.isna(row["denominator"]) and pd.isna(row["denominator_claim_id"]) and not row["is_flagged"]
+    assert pd.isna(row["consistent_half_up"]) and pd.isna(row["consistent_truncate"])
+
+
+def test_satisfaction_rate_that_fits_the_groups_count():
+    claims = claims_frame([
+        claim("s-out", "requests_closed", "400个", group_id="s"),
+        claim("s-sat", "satisfaction_rate", "99.75%", group_id="s"),
+    ])
+    assert _reference_shares("99.75", 400) == {"half_up": [399], "truncate": [399]}
+    row = _row(audit_table(claims), "s-sat")
+    assert "k/400 gives it for k = 399 under half-up rounding; 399 under truncation" in row["finding"]
+    assert pd.isna(row["denominator"]) and not row["is_flagged"]
+
+
+def test_conflict_names_the_district_when_the_claims_do():
+    unnamed = _row(audit_table(heping_2023()), "hp-mediation-closure", "conflict")
+    assert "Two statistics of district 120101 report" in unnamed["finding"]
+    named = heping_2023().assign(district_name_en="Heping", district_name_zh="和平区")
+    row = _row(audit_table(named), "hp-mediation-closure", "conflict")
+    assert "Two statistics of Heping (和平区) report" in row["finding"] and "120101" not in row["finding"]

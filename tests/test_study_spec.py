@@ -119,3 +119,15 @@ def test_cli_reports_a_parameter_error_with_status_2(mini_project, capsys):
 def test_jobs_must_be_positive(mini_project):
     with pytest.raises(StudyError, match="--jobs 0"):
         study.run(mini_project.paths, jobs=0, progress=lambda m: None)
+
+
+def test_malformed_citation_is_a_readable_error(tmp_path, monkeypatch, capsys):
+    from _project import copy_project
+    from governance_study.cli import main
+
+    root = copy_project(tmp_path)
+    (root / "CITATION.cff").write_text("title: a: b\nauthors: [\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    assert main(["cite"]) == 2
+    err = capsys.readouterr().err
+    assert "CITATION.cff, line" in err and "Fix the YAML" in err and "Traceback" not in err

@@ -101,6 +101,13 @@ def render(tables: dict[str, tuple[Table, pd.DataFrame]]) -> dict[str, bytes]:
 def write_atomically(target: Path, files: dict[str, bytes]) -> None:
     """Replace folder ``target`` by one holding exactly ``files``; on any failure ``target`` is untouched."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        # a build killed between its two renames left the previous tables retired: put them back first
+        for leftover in sorted(target.parent.glob(".derived-old-*")):
+            os.replace(leftover, target)
+            break
+    for leftover in target.parent.glob(".derived-*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # staging or retired folders of an interrupted build
     staging = Path(tempfile.mkdtemp(prefix=".derived-new-", dir=target.parent))
     retired = target.parent / f".derived-old-{os.getpid()}"
     try:

@@ -58,10 +58,10 @@ INDICATOR_CUES: dict[str, tuple[str, str]] = {
     "受理": ("requests_received", "count"), "上报": ("requests_received", "count"), "收到": ("requests_received", "count"),
     "认领": ("requests_received", "count"), "诉求": ("requests_received", "count"),
     "办结": ("requests_closed", "count"), "解决": ("requests_closed", "count"), "化解": ("requests_closed", "count"),
-    "办理回复": ("requests_closed", "count"), "办理": ("requests_closed", "count"),
+    "办理回复": ("requests_handled", "count"), "办理": ("requests_handled", "count"),
     "吹哨": ("whistle_calls", "count"), "评分": ("satisfaction_score", "count"),
     "网格员": ("grid_workers", "count"), "扎根网格": ("cadres_in_grids", "count"), "网格": ("grids", "count"),
-    "下沉": ("cadres_sent_down", "count"), "深入村居": ("cadres_sent_down", "count"), "驻村": ("cadres_sent_down", "count"),
+    "下沉": ("cadres_sent_down", "count"), "深入村居": ("cadres_sent_down", "count"), "驻村": ("cadres_in_villages", "count"),
     "志愿": ("volunteer_participations", "count"), "意见建议": ("suggestions_received", "count"),
     "宣讲": ("sessions_held", "count"), "党课": ("sessions_held", "count"), "受众": ("audience", "count"),
     "走访": ("visits_made", "count"), "调研": ("visits_made", "count"), "接访": ("visits_made", "count"),
@@ -76,8 +76,8 @@ INDICATOR_CUES: dict[str, tuple[str, str]] = {
     "市场主体": ("organisations_engaged", "count"), "经营户": ("organisations_engaged", "count"),
     "商户": ("organisations_engaged", "count"), "党组织": ("organisations_engaged", "count"),
     "处级单位": ("organisations_engaged", "count"),
-    "民生礼包": ("projects_completed", "count"), "民心工程": ("projects_completed", "count"),
-    "重点事项": ("projects_completed", "count"),
+    "民生礼包": ("projects_taken_on", "count"), "民心工程": ("projects_taken_on", "count"),
+    "重点事项": ("projects_taken_on", "count"),
     "载体": ("service_venues", "count"), "书吧": ("service_venues", "count"), "坐班": ("service_venues", "count"),
 }
 
@@ -140,6 +140,17 @@ def _alternation(words) -> re.Pattern[str] | None:
     return re.compile("|".join(map(re.escape, words))) if words else None
 
 
+#: Characters that, just before an alias, make it part of another word: 新区 inside 创新区 or 国家级新区.
+_ALIAS_NOT_AFTER = {"新区": "创级"}
+
+
+def _district_alternation(spellings) -> re.Pattern[str] | None:
+    """Like :func:`_alternation`, but an alias never matches as the tail of a longer word (see above)."""
+    words = sorted({w for w in spellings if w}, key=len, reverse=True)
+    parts = [f"(?<![{re.escape(_ALIAS_NOT_AFTER[w])}]){re.escape(w)}" if w in _ALIAS_NOT_AFTER else re.escape(w) for w in words]
+    return re.compile("|".join(parts)) if parts else None
+
+
 class Scanner:
     """Compiled once per process from a :class:`ScanContext`; :meth:`scan` turns one text into candidates."""
 
@@ -147,7 +158,7 @@ class Scanner:
         self.context = context
         spellings = {s: c for s, c in context.districts.items() if _CJK.search(s)}
         self._districts = spellings
-        self._district_re = _alternation(spellings)
+        self._district_re = _district_alternation(spellings)
         cues = {cue: target for cue, target in INDICATOR_CUES.items() if target[0] in context.indicators}
         self._cues = cues
         self._cue_answers = {cue: (target[0], f"clause {cue}") for cue, target in cues.items()}

@@ -41,7 +41,13 @@ def load_citation(paths: ProjectPaths | None = None, path: Path | None = None) -
     path = path or (paths or ProjectPaths.discover()).citation_file
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: the study needs a CITATION.cff (https://citation-file-format.github.io/)")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ValueError(f"{path}{where}: {problem}. Fix the YAML (check indentation and quotes around values holding ':').") from None
     if not isinstance(data, dict) or not data.get("title"):
         raise ValueError(f"{path}: not a CITATION.cff with a title (expected YAML keys title, authors, version)")
     return data

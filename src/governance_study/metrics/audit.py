@@ -36,6 +36,7 @@ from .grouping import (
     EXACT,
     Statistic,
     as_count,
+    clean,
     group_statistics,
     require_columns,
 )
@@ -50,7 +51,7 @@ __all__ = [
 #: Output columns, in order (documented in :func:`audit_table`).
 AUDIT_COLUMNS: tuple[str, ...] = (
     "claim_id", "related_claim_id", "group_id", "statistic_id", "district_code", "check", "indicator",
-    "reported_text", "numerator", "denominator", "consistent_half_up", "consistent_truncate", "rule_passed",
+    "reported_text", "numerator", "numerator_claim_id", "denominator", "denominator_claim_id", "consistent_half_up", "consistent_truncate", "rule_passed",
     "min_denominator", "min_denominator_half_up", "min_denominator_truncate", "is_flagged", "finding",
 )
 
@@ -71,14 +72,18 @@ def audit_table(claims: pd.DataFrame, *, rules: tuple[str, ...] = ("half_up", "t
     - ``reported_text``: the rate's digits as written ("89.9"; "90.0" is not "90").
     - ``numerator``: the reported closed count used (closing rates with an exact closed count);
       ``denominator``: the reported received count (acceptance, closure and solution rates with an exact
-      received count; a satisfaction rate's respondents are never reported).
+      received count; a satisfaction rate's respondents are never reported); ``numerator_claim_id``,
+      ``denominator_claim_id``: the claims those counts come from (filled whenever the count is), so that the
+      quotes behind every number shown can be listed (:func:`governance_study.report.claims_behind`).
     - ``consistent_half_up``, ``consistent_truncate``: whether the reported figures can give the text under that
       rule (missing when the rule was not asked for or nothing can be tested); ``rule_passed``: the rules that
       pass, as text ("truncate", "half_up, truncate", "none").
     - ``min_denominator``: the smallest denominator that could give the text under any rule asked for;
       ``min_denominator_half_up``, ``min_denominator_truncate``: per rule (computed for every exact rate).
     - ``is_flagged``: a rule asked for fails, or the check is a conflict, unit mismatch or closed above
-      received; ``finding``: the result as a sentence.
+      received; ``finding``: the result as a sentence. A satisfaction rate has no reported denominator, but
+      when its statistic holds an exact count, the finding also says whether that count could be its
+      denominator (without putting it in ``denominator``, which holds reported denominators only).
 
     Formula: k/n gives text T with P digits and d decimals iff ``A n <= M k < B n`` (``M = 200 * 10**d``;
     half-up ``A, B = 2P-1, 2P+1``, truncation ``2P, 2P+2``); see :mod:`.grim`.
@@ -105,7 +110,7 @@ def audit_table(claims: pd.DataFrame, *, rules: tuple[str, ...] = ("half_up", "t
         for rate in stat.rates:
             rows.append(_grim_row(stat, rate, rules))
         rows.extend(_count_rows(stat))
-    rows.extend(_conflict_rows(stats))
+    rows.extend(_conflict_rows(stats, _district_names(claims)))
     table = pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
     for column in ("numerator", "denominator", "min_denominator", "min_denominator_half_up",
                    "min_denominator_truncate"):
@@ -113,7 +118,7 @@ def audit_table(claims: pd.DataFrame, *, rules: tuple[str, ...] = ("half_up", "t
     for column in ("consistent_half_up", "consistent_truncate"):
         table[column] = pd.array(table[column].tolist(), dtype="boolean")
     table["is_flagged"] = table["is_flagged"].astype(bool)
-    for column in ("claim_id", "related_claim_id", "group_id", "statistic_id", "district_code", "check",
+    for column in ("claim_id", "related_claim_id", "numerator_claim_id", "denominator_claim_id", "group_id", "statistic_id", "district_code", "check",
                    "indicator", "reported_text", "rule_passed", "finding"):
         table[column] = table[column].astype("string")
     return AuditSchema.validate(table)
@@ -160,6 +165,8 @@ def _grim_row(stat: Statistic, rate: dict[str, Any], rules: tuple[str, ...]) -> 
     k = _exact_count(stat.closed) if rate["indicator"] in CLOSING_RATE_INDICATORS and not units_differ else None
     n = n if n else None  # a received count of 0 cannot be a denominator
     row["numerator"], row["denominator"] = k, n
+    row["numerator_claim_id"] = stat.closed["claim_id"] if k is not None else None
+    row["denominator_claim_id"] = stat.received["claim_id"] if n is not None else None
     what = _rate_words(rate)
 
     if k is not None and n is not None and k > n:
@@ -180,13 +187,44 @@ def _grim_row(stat: Statistic, rate: dict[str, Any], rules: tuple[str, ...]) -> 
         shown = "; ".join(f"{mins[r] if mins[r] is not None else 'none up to 100,000'} under {_RULE_WORDS[r]}"
                           for r in rules)
         row["finding"] = (f"{what} {text}% has no reported denominator. The smallest number of cases that can "
-                          f"give it: {shown}.")
+                          f"give it: {shown}.") + _other_counts_as_denominator(stat, rate, text, rules)
         return row
     for rule, ok in results.items():
         row[f"consistent_{rule}"] = ok
     row["rule_passed"] = grim.describe_rules([r for r in rules if results[r]])
     row["is_flagged"] = not all(results.values())
     return row
+
+
+def _other_counts_as_denominator(stat: Statistic, rate: dict[str, Any], text: str, rules: tuple[str, ...]) -> str:
+    """For a rate whose denominator is never reported (satisfaction): can the statistic's exact counts serve as
+    one? Said in words only; the count is not the rate's reported denominator.
+
+    An article giving "577 solved, satisfaction 99.75%" invites reading 99.75% as a share of the 577; the audit
+    says whether any k/577 gives it.
+    """
+    if rate["indicator"] in COUNT_BASED_RATE_INDICATORS:
+        return ""
+    sentences, seen = [], set()
+    for count in (stat.received, stat.closed):
+        n = _exact_count(count)
+        if not n or n in seen:
+            continue
+        seen.add(n)
+        parts, fits = [], False
+        for rule in rules:
+            lo, hi = grim.numerator_bounds(text, n, rule)  # type: ignore[arg-type]
+            fits = fits or lo <= hi
+            parts.append(f"{'no whole number' if lo > hi else (str(lo) if lo == hi else f'{lo} to {hi}')} "
+                         f"under {_RULE_WORDS[rule]}")
+        label = f"{count['value_text']} ({count['indicator'].replace('_', ' ')}, {count['claim_id']})"
+        if fits:
+            sentences.append(f" Read as a share of the statistic's {label}: k/{n} gives it for k = {'; '.join(parts)}.")
+        else:
+            rule_words = " or ".join(_RULE_WORDS[r] for r in rules)
+            sentences.append(f" Read as a share of the statistic's {label}: no k/{n} gives {text}% under "
+                             f"{rule_words}, so the {n} cannot be its denominator.")
+    return "".join(sentences)
 
 
 def _nonempty(bounds: tuple[int, int]) -> bool:
@@ -271,6 +309,8 @@ def _count_rows(stat: Statistic) -> list[dict[str, Any]]:
         row["related_claim_id"] = received["claim_id"]
         row["numerator"] = _exact_count(closed)
         row["denominator"] = _exact_count(received)
+        row["numerator_claim_id"] = closed["claim_id"] if row["numerator"] is not None else None
+        row["denominator_claim_id"] = received["claim_id"] if row["denominator"] is not None else None
         row["finding"] = (
             f"The statistic counts {received['value_text']} ({received['indicator'].replace('_', ' ')}) and "
             f"{closed['value_text']} ({closed['indicator'].replace('_', ' ')}): different units "
@@ -282,6 +322,7 @@ def _count_rows(stat: Statistic) -> list[dict[str, Any]]:
         row = _base(stat, closed, "closed_above_received")
         row["related_claim_id"] = received["claim_id"]
         row["numerator"], row["denominator"] = k, n
+        row["numerator_claim_id"], row["denominator_claim_id"] = closed["claim_id"], received["claim_id"]
         row["finding"] = (
             f"More closed ({closed['value_text']}) than received ({received['value_text']}) in one statistic: "
             "either the counts describe different sets of matters (e.g. backlog closed this year) or one is wrong."
@@ -290,7 +331,24 @@ def _count_rows(stat: Statistic) -> list[dict[str, Any]]:
     return []
 
 
-def _conflict_rows(stats: list[Statistic]) -> list[dict[str, Any]]:
+def _district_names(claims: pd.DataFrame) -> dict[str, str]:
+    """district code -> "Heping (和平区)" from the claims' name columns, where the table carries them (the derived
+    claims do; the metrics' example frames need not); codes without a name are left out."""
+    names: dict[str, str] = {}
+    en = claims["district_name_en"] if "district_name_en" in claims.columns else None
+    zh = claims["district_name_zh"] if "district_name_zh" in claims.columns else None
+    if en is None and zh is None:
+        return names
+    for i, code in enumerate(claims["district_code"].astype(object).tolist()):
+        name_en = clean(en.iat[i]) if en is not None else None
+        name_zh = clean(zh.iat[i]) if zh is not None else None
+        if code is None or str(code) in names or (name_en is None and name_zh is None):
+            continue
+        names[str(code)] = f"{name_en} ({name_zh})" if name_en and name_zh else str(name_en or name_zh)
+    return names
+
+
+def _conflict_rows(stats: list[Statistic], names: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Pairs of statistics of one district sharing an exact count (value and unit) but not their closing rate.
 
     Statistics are bucketed by (district, role, count, unit) first, so the check stays linear in the number of
@@ -317,11 +375,14 @@ def _conflict_rows(stats: list[Statistic]) -> list[dict[str, Any]]:
             row = _base(a, a.closing_rate, "conflict")
             row["related_claim_id"] = b.closing_rate["claim_id"]
             row["reported_text"] = rate_a
-            row["denominator" if role == "received" else "numerator"] = count
+            side = "denominator" if role == "received" else "numerator"
+            row[side] = count
+            row[f"{side}_claim_id"] = getattr(a, role)["claim_id"]
+            where = (names or {}).get(str(district), f"district {district}")
             channels = (f"channels {a.first('channel')} and {b.first('channel')}"
                         if a.first("channel") != b.first("channel") else f"the same channel {a.first('channel')}")
             row["finding"] = (
-                f"Two statistics of district {district} report the same {count}{unit} {role} with different "
+                f"Two statistics of {where} report the same {count}{unit} {role} with different "
                 f"{a.closing_rate['indicator'].replace('_', ' ')}s: {rate_a}% ({a.closing_rate['claim_id']}) and "
                 f"{rate_b}% ({b.closing_rate['claim_id']}), in {channels}. At most one rate can describe one set "
                 f"of {count} matters; if they are different sets, the equal count is a coincidence worth checking "

@@ -174,7 +174,9 @@ class AuditSchema(pa.DataFrameModel):
     indicator: Series[str] = _text("Indicator of claim_id.")
     reported_text: Series[str] = _text("The reported rate's digits as written ('89.9').")
     numerator: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Reported closed count used by the check.")
+    numerator_claim_id: Series[str] = _text("The claim numerator comes from (the closed count); empty when numerator is.")
     denominator: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Reported received count used by the check.")
+    denominator_claim_id: Series[str] = _text("The claim denominator comes from (the received count); empty when denominator is.")
     consistent_half_up: Series[pd.BooleanDtype] = pa.Field(nullable=True, description="The reported figures can give the text under half-up rounding; empty if not tested.")
     consistent_truncate: Series[pd.BooleanDtype] = pa.Field(nullable=True, description="The same under truncation; empty if not tested.")
     rule_passed: Series[str] = _text("Rules that pass ('truncate', 'half_up, truncate', 'none').")
@@ -187,6 +189,13 @@ class AuditSchema(pa.DataFrameModel):
     class Config:
         strict = True
         ordered = True
+
+    @pa.dataframe_check
+    def counts_name_their_claims(cls, df: pd.DataFrame) -> Series[bool]:
+        """A count used has the claim it comes from, so the report can quote it (and no claim without a count)."""
+        return (df["numerator"].isna() == df["numerator_claim_id"].isna()) & (
+            df["denominator"].isna() == df["denominator_claim_id"].isna()
+        )
 
 
 class PairwiseSchema(pa.DataFrameModel):

@@ -431,7 +431,7 @@ def participation_display(participation: pd.DataFrame, labels: dict[str, str] | 
                 "Indicator": labels.get(_text(r["indicator"]), _text(r["indicator"])),
                 "Family": _text(r["family"]),
                 "As written": _text(r["value_text"]),
-                "Value": float(r["value"]),
+                "Value": _number(r["value"]),
                 "Bound": bound,
                 f"Per {per:,} residents": None if _missing(value) else (f"{bound} {value:,.2f}" if bound not in ("exact", "") else f"{value:,.2f}"),
                 "Period": _period(r.get("period_start"), r.get("period_end")),
@@ -439,7 +439,21 @@ def participation_display(participation: pd.DataFrame, labels: dict[str, str] | 
                 "Caveat": _text(r.get("caveat")),
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        # object dtype keeps whole counts as ints ("864", "1,000"), which a float column would show as "864.00"
+        frame["Value"] = pd.Series([r["Value"] for r in rows], dtype=object)
+    return frame
+
+
+def _number(value: Any) -> int | float:
+    """A reported value as an int when whole (a count), else a float.
+
+    >>> _number(864.0), _number(2.5)
+    (864, 2.5)
+    """
+    number = float(value)
+    return int(number) if number.is_integer() else number
 
 
 def ratios_display(ratios: pd.DataFrame) -> pd.DataFrame:

@@ -128,6 +128,9 @@ def run(
     if reuse_kernels is not None:
         study = Study(study.title, study.description, Execution(**{**study.execution.__dict__, "reuse_kernels": reuse_kernels}), study.reports)
     paths.reports.mkdir(parents=True, exist_ok=True)
+    if only and paths.derived_table("claims").is_file():
+        # reject a mistyped --only before the build, which may take seconds; the same check runs after it
+        select(expand(study, paths), only)
     with _run_lock(paths):
         result = RunResult()
         result.built = ensure_derived(paths, force=force, progress=progress)
