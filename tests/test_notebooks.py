@@ -236,6 +236,34 @@ def test_audit_with_one_rule(executed):
     assert mediation["Rules passed"] == "truncate"
 
 
+def test_audit_appendix_quotes_every_claim_and_count_shown(executed, study_run):
+    """Every claim id the audit report shows (its Claim column, or named in a finding) and every count it shows
+    (numerator, denominator) has its quote in the report's sources appendix."""
+    import pandas as pd
+
+    nb = _ok(executed, "default:04_reporting_audit")
+    shown = rows(tables(nb)["audit"])
+    quoted = {r["claim_id"] for r in rows(tables(nb)["sources_appendix"])}
+    claims = pd.read_csv(study_run.paths.derived / "claims.csv", dtype=str, keep_default_na=False)
+    known = set(claims["claim_id"])
+    named = {r["Claim"] for r in shown} | {
+        token for r in shown for token in re.findall(r"[\w.-]+", r["Finding"]) if token in known
+    }
+    assert named and named <= quoted, f"claims shown but not quoted: {sorted(named - quoted)}"
+    group_of = dict(zip(claims["claim_id"], claims["group_id"]))
+    by_group_role = {(c["group_id"], c["role"], float(c["value"])): c["claim_id"]
+                     for c in claims.to_dict("records") if c["group_id"] and c["value"]}
+    checked = 0
+    for r in shown:
+        for column, role in (("Numerator", "closed"), ("Denominator", "received")):
+            if r[column]:
+                claim_id = by_group_role.get((group_of[r["Claim"]], role, float(r[column].replace(",", ""))))
+                assert claim_id in quoted, f"{r['Claim']}: the {column.lower()} {r[column]} is not quoted"
+                checked += 1
+    assert checked, "no count shown"
+    assert {"heping23-mediation-closed", "heping23-mediation-received"} <= quoted
+
+
 # --------------------------------------------------------------------------------------------------------------
 # the whole study
 
