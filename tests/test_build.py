@@ -96,3 +96,22 @@ def test_build_killed_between_renames_is_recovered(project):
         build_module.write_atomically(project.derived, {"x.csv": None})
     assert snapshot(project.derived) == {"x.csv": b"a\n"}
     assert before  # the fixture had a real build to start from
+
+
+@pytest.mark.parametrize("name", ["resolution", "audit", "participation", "ratios"])
+def test_notebook_path_gives_the_derived_tables(name):
+    """Notebooks recompute metrics from the loaded claims; with default parameters they equal the committed tables."""
+    from governance_study import datasets, metrics
+    from governance_study.csvio import to_csv_bytes
+    from governance_study.districts import load_districts
+
+    paths = ProjectPaths(REPO)
+    claims = datasets.load("claims", paths)
+    districts = load_districts(paths)
+    compute = {
+        "resolution": lambda: metrics.resolution_table(claims),
+        "audit": lambda: metrics.audit_table(claims),
+        "participation": lambda: metrics.participation_table(claims, districts),
+        "ratios": lambda: metrics.ratio_table(claims, districts),
+    }[name]
+    assert to_csv_bytes(compute()) == (REPO / "data/derived" / f"{name}.csv").read_bytes()
