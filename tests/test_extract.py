@@ -118,7 +118,7 @@ def test_cli_csv_and_table(in_repo, capsys):
     table = capsys.readouterr().out
     assert table.splitlines()[0].split() == ["start", "kind", "status", "text", "value", "bound", "district", "indicator", "clause"]
     assert "1795   count      curated" in table and "marked:economic" in table
-    assert "99 candidates: 28 curated, 7 marked not curated, 64 not proposed (kind), 0 to decide" in table
+    assert "99 candidates: 29 curated, 6 marked not curated, 64 not proposed (kind), 0 to decide" in table
 
 
 def test_jobs_two_gives_the_same_output_in_the_same_order(in_repo, capsys, seed_rows):

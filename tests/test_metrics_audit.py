@@ -217,10 +217,29 @@ def test_audit_implied_numerator(heping_audit):
     assert "k = 777" in row["finding"]
 
 
-def test_audit_conflict_between_the_two_657s(heping_audit):
-    row = _row(heping_audit, "hp-mediation-closure", "conflict")
-    assert row["related_claim_id"] == "hp-petition-closure" and row["denominator"] == 657
-    assert "89.9%" in row["finding"] and "100%" in row["finding"] and "657" in row["finding"]
+def test_the_two_657s_are_a_shared_count_not_a_conflict(heping_audit):
+    """Heping's on-time closure 100% (petition) and closure 89.9% (mediation) of 657 each: other channel, other
+    measure (an on-time rate's base is the matters due), so a note, never a flagged conflict."""
+    row = _row(heping_audit, "hp-mediation-closure", "shared_count")
+    assert row["related_claim_id"] == "hp-petition-on-time-closure" and row["denominator"] == 657
+    assert not row["is_flagged"] and "Not a conflict" in row["finding"] and "channel and measure" in row["finding"]
+    assert "89.9%" in row["finding"] and "100%" in row["finding"] and "fell due" in row["finding"]
+    assert (heping_audit["check"] != "conflict").all()
+
+
+def test_a_conflict_needs_the_same_measure_channel_and_period():
+    same = claims_frame([
+        claim("a-in", "requests_received", "657件", group_id="a", channel="grid"),
+        claim("a-rate", "closure_rate", "89.9%", group_id="a", channel="grid"),
+        claim("b-in", "requests_received", "657件", group_id="b", channel="grid"),
+        claim("b-rate", "closure_rate", "95%", group_id="b", channel="grid"),
+    ])
+    row = _row(audit_table(same), "a-rate", "conflict")
+    assert row["is_flagged"] and "same measure, channel and period" in row["finding"]
+    later = same.copy()
+    later.loc[later["group_id"] == "b", "period_end"] = "2023-12-31"
+    note = _row(audit_table(later), "a-rate", "shared_count")
+    assert not note["is_flagged"] and "differ in period" in note["finding"]
 
 
 def test_audit_unit_mismatch_of_whistle_calls(heping_audit):
@@ -289,7 +308,7 @@ def test_audit_names_the_claims_of_its_counts(heping_audit):
     assert (row["numerator_claim_id"], row["denominator_claim_id"]) == ("hp-mediation-closed", "hp-mediation-received")
     implied = _row(heping_audit, "hp-grid-closure")
     assert pd.isna(implied["numerator_claim_id"]) and implied["denominator_claim_id"] == "hp-grid-received"
-    conflict = _row(heping_audit, "hp-mediation-closure", "conflict")
+    conflict = _row(heping_audit, "hp-mediation-closure", "shared_count")
     assert conflict["denominator_claim_id"] == "hp-mediation-received" and pd.isna(conflict["numerator_claim_id"])
     mismatch = _row(heping_audit, "hp-whistle-solved", "unit_mismatch")
     assert (mismatch["numerator_claim_id"], mismatch["denominator_claim_id"]) == ("hp-whistle-solved", "hp-whistle-calls")
@@ -340,9 +359,9 @@ def test_satisfaction_rate_that_fits_the_groups_count():
     assert pd.isna(row["denominator"]) and not row["is_flagged"]
 
 
-def test_conflict_names_the_district_when_the_claims_do():
-    unnamed = _row(audit_table(heping_2023()), "hp-mediation-closure", "conflict")
-    assert "Two statistics of district 120101 report" in unnamed["finding"]
+def test_shared_count_names_the_district_when_the_claims_do():
+    unnamed = _row(audit_table(heping_2023()), "hp-mediation-closure", "shared_count")
+    assert unnamed["finding"].startswith("district 120101 reports 657件 received in two statistics")
     named = heping_2023().assign(district_name_en="Heping", district_name_zh="和平区")
-    row = _row(audit_table(named), "hp-mediation-closure", "conflict")
-    assert "Two statistics of Heping (和平区) report" in row["finding"] and "120101" not in row["finding"]
+    row = _row(audit_table(named), "hp-mediation-closure", "shared_count")
+    assert row["finding"].startswith("Heping (和平区) reports 657件") and "120101" not in row["finding"]

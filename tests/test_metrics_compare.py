@@ -58,6 +58,9 @@ def resolution() -> pd.DataFrame:
         invented_district("120116", 300, 240, "mediation_centre"),
         invented_district("120103", 500, 450, "grid"),
         claims_frame([claim("nk-rate", "closure_rate", "95%", district_code="120104", channel="grid")]),
+        # A petition statistic closing everything it received (the real Heping petition figure is an on-time
+        # closure rate, which implies no counts): the GLM's separation case.
+        claims_frame(statistic("hp-petition-counts", "120101", "petition", 40, 40)),
     ], ignore_index=True)
     return resolution_table(claims)
 
@@ -230,7 +233,7 @@ def test_glm_with_one_family_is_the_pooled_log_odds():
 
 
 def test_glm_with_two_families_matches_newton_raphson(resolution):
-    rows = resolution[resolution["statistic_id"] != "hp-petition"]  # 657/657 would separate the petition family
+    rows = resolution[resolution["statistic_id"] != "hp-petition-counts"]  # 40/40 would separate the petition family
     result = fit_glm(rows, districts=["120101", "120116", "120103"])
     used = rows[rows["count_used"].notna()].sort_values(["district_code", "statistic_id"])
     design = np.column_stack([
@@ -252,7 +255,7 @@ def test_glm_refusals(resolution):
     with pytest.raises(ComparisonError, match="fit_glm: only 1 district"):
         fit_glm(resolution_table(heping_2023()))
     with pytest.raises(ComparisonError, match="perfect separation: every statistic of channel family petition "
-                                              r"\(hp-petition\) is 100% closed"):
+                                              r"\(hp-petition-counts\) is 100% closed"):
         fit_glm(resolution)
     too_few = resolution_table(claims_frame(statistic("a", "120101", "grid", 100, 90)
                                             + statistic("b", "120102", "mediation_centre", 100, 80)))

@@ -113,12 +113,31 @@ def test_grid_closed_count_is_implied_by_94_6_of_821(heping):
     assert row["rate_pct"] == pytest.approx(100 * 777 / 821)
 
 
-def test_petition_100_percent_admits_several_counts_and_uses_the_nearest(heping):
+def test_on_time_closure_rate_implies_no_closed_count(heping):
+    """按期办结率 100% of Heping's 657 petition matters: its base is the matters due, so no closed count of the
+    657, no interval, and the reported rate stands as reported."""
     row = heping.loc["hp-petition"]
+    assert row["rate_basis"] == "reported" and row["rate_pct"] == 100.0
+    assert pd.isna(row["consistent_closed_min"]) and pd.isna(row["count_used"]) and pd.isna(row["ci_low_pct"])
+    assert "fell due" in row["note"] and "no interval" in row["note"]
+
+
+def test_implied_interval_covers_every_consistent_count():
+    """100% of 657 as a closure rate (base received): k = 654..657 fit (653.7 <= k under half-up), so the
+    interval runs from the Wilson lower limit at 654 to the upper limit at 657, not from the nearest k alone."""
+    claims = claims_frame([claim("p-in", "requests_received", "657件", group_id="p", channel="petition"),
+                           claim("p-rate", "closure_rate", "100%", group_id="p", channel="petition")])
+    row = resolution_table(claims).iloc[0]
     fitting = [k for k in range(658) if rounds_to(k, 657, "100")]
-    assert fitting == [654, 655, 656, 657]  # 653.7 <= k: half-up; only 657 under truncation
+    assert fitting == [654, 655, 656, 657]
     assert (row["consistent_closed_min"], row["consistent_closed_max"]) == (654, 657)
     assert row["count_used"] == 657 and row["ci_high_pct"] == 100.0
+    z = NormalDist().inv_cdf(0.975)
+    p, n = 654 / 657, 657
+    low_654 = (p + z * z / (2 * n) - z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
+    assert row["ci_low_pct"] == pytest.approx(100 * low_654, abs=1e-9)
+    assert row["ci_low_pct"] < 99.4187  # below the Wilson limit of 657/657 alone
+    assert "the interval covers all of them" in row["note"]
 
 
 def test_enterprise_rate_without_denominator_is_reported_only(heping):

@@ -40,7 +40,7 @@ def sources_table(manifest: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
     counts = claims.groupby("source_id").size()
     out = manifest.copy()
     out["claim_count"] = out["source_id"].map(counts).fillna(0).astype("int64")
-    for column in ("url", "accessed", "notes"):
+    for column in ("latest_figure_date", "url", "accessed", "notes"):
         out[column] = out[column].replace("", pd.NA)
     return SourcesSchema.validate(out.sort_values(["published", "source_id"], kind="stable").reset_index(drop=True))
 

@@ -13,9 +13,10 @@ import pandas as pd
 
 from .csvio import read_text_table
 from .errors import DataError, Problem
+from .arithmetic import arithmetic_problems
 from .numerals import find_numbers
 from .paths import ProjectPaths
-from .reference import read_reference
+from .reference import BOOLEAN_TEXT, read_reference, unit_list
 from .sources import parse_iso_date, read_manifest, read_texts
 
 CLAIMS = "data/raw/claims.csv"
@@ -32,7 +33,8 @@ PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 #: Column order of the derived claims table.
 DERIVED_COLUMNS = [
     "claim_id", "source_id", "district_code", "district_name_zh", "district_name_en", "district_pinyin", "subunit",
-    "indicator", "indicator_label_en", "family", "kind", "role", "channel", "channel_family", "value", "value_text",
+    "indicator", "indicator_label_en", "family", "kind", "role", "rate_base", "is_closing_rate",
+    "is_per_resident_comparable", "channel", "channel_family", "value", "value_text",
     "bound", "unit", "quote", "period_start", "period_end", "period_rule", "group_id", "note", "published",
     "outlet", "title",
 ]
@@ -69,6 +71,74 @@ def _check_number(row: pd.Series, problem) -> None:
         problem(f"unit does not match the quote, which writes {expr.unit!r} after the number", "Copy the measure word that follows the number.", "unit", row["unit"])
 
 
+def _latest_dates(manifest: pd.DataFrame | None) -> dict:
+    """source_id -> (last date its figures can describe, why): the print issue's date, else the publication date."""
+    out = {}
+    if manifest is None:
+        return out
+    for sid, published, latest in zip(manifest["source_id"], manifest["published"], manifest["latest_figure_date"]):
+        if latest and parse_iso_date(latest):
+            out[sid] = (parse_iso_date(latest), f"the latest_figure_date of {sid} in data/raw/sources.csv (its print issue)")
+        elif parse_iso_date(published):
+            out[sid] = (parse_iso_date(published), f"the date {sid} was published")
+    return out
+
+
+def _check_vocabulary_rules(row: pd.Series, rule: pd.Series, problem) -> None:
+    """The rules indicators.csv states for the claim's indicator: allowed units and the cue words of its quote."""
+    allowed = unit_list(rule["units"])
+    if row["unit"] not in allowed:
+        shown = ", ".join(repr(u) if u else "none" for u in allowed)
+        problem(f"{row['indicator']} is counted in {shown}, not {row['unit']!r} (data/raw/reference/indicators.csv)",
+                "Choose the indicator whose units fit the measure word, or add a new indicator.", "unit", row["unit"] or "(none)")
+    if rule["cues"] and not re.search(rule["cues"], row["quote"]):
+        problem(f"the quote has none of the words {row['indicator']} requires ({rule['cues']}; "
+                "data/raw/reference/indicators.csv)",
+                "Choose the indicator the quote's verb supports (办理 is handled, not closed; 按期办结率 is on-time "
+                "closure), or extend the quote to the words that say what is counted.", "indicator", row["indicator"])
+
+
+def _group_problems(claims: pd.DataFrame, vocabulary: pd.DataFrame) -> list[Problem]:
+    """A group is one statistic: one district, source, channel and indicator family; at most one count per role,
+    all counts in one unit; at most one closing rate. Each problem names every row of the group."""
+    problems = []
+    grouped = claims[(claims["group_id"] != "") & claims["indicator"].isin(vocabulary.index)]
+    for group_id, group in grouped.groupby("group_id", sort=True):
+        rows = ", ".join(f"{c} (line {n})" for c, n in zip(group["claim_id"], group["_line"]))
+        first = group.iloc[0]
+
+        def problem(message: str, fix: str, field: str, value: str) -> None:
+            problems.append(Problem(CLAIMS, f"group {group_id} is not one statistic: {message}; rows {rows}", fix,
+                                    row=int(first["_line"]), record_id=first["claim_id"], field=field, value=value))
+
+        info = vocabulary.loc[group["indicator"]]
+        for column in ("district_code", "source_id", "channel"):
+            if group[column].nunique() > 1:
+                problem(f"its claims differ in {column} ({', '.join(sorted(set(group[column])))})",
+                        "The claims of one statistic share district, source and channel: split the group.", "group_id", group_id)
+        families = sorted(set(info["family"]))
+        if len(families) > 1:
+            problem(f"indicators of different families ({', '.join(families)})",
+                    "Give each statistic its own group_id (or none).", "group_id", group_id)
+        counts = group[info["kind"].to_numpy() == "count"]
+        count_roles = vocabulary.loc[counts["indicator"], "role"].to_numpy()
+        for role in sorted(set(count_roles)):
+            same = counts[count_roles == role]
+            if len(same) > 1:
+                problem(f"two or more counts of role {role} ({', '.join(same['claim_id'])})",
+                        "A statistic has one received count, one closed count and its rates: two numbers of the "
+                        "same kind are two statistics, so give them separate group_ids (or none).", "group_id", group_id)
+        if counts["unit"].nunique() > 1:
+            problem(f"counts in different units ({', '.join(f'{c}: {u}' for c, u in zip(counts['claim_id'], counts['unit']))})",
+                    "Counts of one statistic share a unit (215 calls 次 and 183 problems 个 are two statistics): "
+                    "split the group.", "group_id", group_id)
+        closing = group[(info["is_closing_rate"] == "true").to_numpy()]
+        if len(closing) > 1:
+            problem(f"two closing rates ({', '.join(closing['claim_id'])})",
+                    "A statistic has at most one closure, on-time closure or solution rate: split the group.", "group_id", group_id)
+    return problems
+
+
 def read_claims(paths: ProjectPaths) -> tuple[pd.DataFrame | None, dict, list[Problem]]:
     """Read claims and everything they refer to; verify; return (claims, reference tables, problems)."""
     reference, problems = read_reference(paths)
@@ -87,9 +157,12 @@ def read_claims(paths: ProjectPaths) -> tuple[pd.DataFrame | None, dict, list[Pr
     }
     where = {"source_id": "data/raw/sources.csv", "district_code": "data/raw/reference/districts.csv",
              "indicator": "data/raw/reference/indicators.csv", "channel": "data/raw/reference/channels.csv"}
-    kinds = reference["indicators"].set_index("indicator")["kind"].to_dict() if "indicators" in reference else {}
-    roles = reference["indicators"].set_index("indicator")["role"].to_dict() if "indicators" in reference else {}
+    vocabulary = reference["indicators"].set_index("indicator") if "indicators" in reference else None
+    kinds = vocabulary["kind"].to_dict() if vocabulary is not None else {}
+    roles = vocabulary["role"].to_dict() if vocabulary is not None else {}
+    latest = _latest_dates(manifest)
     seen: dict[str, int] = {}
+    figures: dict[tuple[str, str, str], tuple[int, str]] = {}
 
     for _, row in claims.iterrows():
         cid, line = row["claim_id"], row["_line"]
@@ -112,6 +185,17 @@ def read_claims(paths: ProjectPaths) -> tuple[pd.DataFrame | None, dict, list[Pr
             problem(f"quote does not occur in data/raw/sources/{row['source_id']}.txt",
                     "Copy the quote verbatim from the raw text (the articles use ASCII ',' and ':' as Chinese punctuation).", "quote", row["quote"])
         _check_number(row, problem)
+        if vocabulary is not None and row["indicator"] in vocabulary.index:
+            _check_vocabulary_rules(row, vocabulary.loc[row["indicator"]], problem)
+        figure = (row["source_id"], row["quote"], row["value_text"])
+        if figure in figures and all(figure):
+            first_line, first_id = figures[figure]
+            problem(f"the same figure is curated twice: {first_id} (line {first_line}) has the same source, quote and value_text",
+                    "Keep one claim per reported figure: delete this row or correct its quote.", "quote", row["quote"])
+        figures.setdefault(figure, (line, cid))
+        for arithmetic in arithmetic_problems(row["note"]):
+            problem(f"the note states wrong or unverifiable arithmetic: {arithmetic}",
+                    "Correct the arithmetic, or write the reasoning in words; notes must agree with the audit.", "note", row["note"])
         is_rate = kinds.get(row["indicator"]) == "rate"
         if is_rate and row["unit"] != "%":
             problem("a rate indicator needs a percentage", "Use a count indicator, or quote the percentage.", "unit", row["unit"])
@@ -124,8 +208,20 @@ def read_claims(paths: ProjectPaths) -> tuple[pd.DataFrame | None, dict, list[Pr
             problem("not a date in YYYY-MM-DD form", "Write e.g. 2021-09-28 (every claim needs the date it is stated for).", "period_end", end)
         elif start and parse_iso_date(start) and parse_iso_date(start) > parse_iso_date(end):
             problem(f"period_start is after period_end ({end})", "Swap or correct the dates.", "period_start", start)
+        elif row["source_id"] in latest and parse_iso_date(end) > latest[row["source_id"]][0]:
+            day, why = latest[row["source_id"]]
+            problem(f"period_end is after {day.isoformat()}, {why}",
+                    "End the period at that date at the latest and say why in period_rule.", "period_end", end)
 
-    # closed <= received within a group; counts in different units are the audit's business, not an error
+    if vocabulary is not None:
+        # Rows with an unknown district, source or channel are already reported; grouping them again would only
+        # repeat that problem as "the group differs in district".
+        valid = claims
+        for column, values in known.items():
+            if values is not None:
+                valid = valid[valid[column].isin(values)]
+        problems += _group_problems(valid, vocabulary)
+    # closed <= received within a group
     for group_id, group in claims[claims["group_id"] != ""].groupby("group_id", sort=True):
         role = group["indicator"].map(roles)
         numeric = group[group["value"].str.fullmatch(PLAIN_DECIMAL.pattern)]
@@ -155,13 +251,17 @@ def verified_claims(paths: ProjectPaths, texts: dict[str, str] | None = None) ->
     c = reference["channels"]
     out = (
         claims.merge(d[["district_code", "district_name_zh", "district_name_en", "district_pinyin"]], on="district_code", how="left")
-        .merge(i[["indicator", "indicator_label_en", "family", "kind", "role"]], on="indicator", how="left")
+        .merge(i[["indicator", "indicator_label_en", "family", "kind", "role", "rate_base", "is_closing_rate",
+                  "is_per_resident_comparable"]], on="indicator", how="left")
         .merge(c[["channel", "channel_family"]], on="channel", how="left")
         .merge(manifest[["source_id", "published", "outlet", "title"]], on="source_id", how="left")
     )
     out["_pos"] = [texts[s].find(q) for s, q in zip(out["source_id"], out["quote"])]
     out = out.sort_values(["source_id", "_pos", "claim_id"], kind="stable").reset_index(drop=True)
     out["value"] = out["value"].astype("float64")
+    for column in ("is_closing_rate", "is_per_resident_comparable"):
+        out[column] = out[column].map(BOOLEAN_TEXT).astype(bool)
+    out["rate_base"] = out["rate_base"].replace("", pd.NA)
     for column in OPTIONAL_COLUMNS:
         out[column] = out[column].replace("", pd.NA)  # empty in the CSV means "not stated"
     return out[DERIVED_COLUMNS]

@@ -22,6 +22,11 @@ class SourcesSchema(pa.DataFrameModel):
     outlet: Series[str] = pa.Field(description="Publishing outlet and, for reposts, the original.")
     district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="District the article is about (120000: city-wide).")
     published: Series[str] = pa.Field(str_matches=ISO_DATE, description="Publication date (YYYY-MM-DD).")
+    latest_figure_date: Series[str] = pa.Field(
+        nullable=True, str_matches=ISO_DATE,
+        description="Last date the figures can describe, when earlier than published (a web repost of a print issue); "
+        "empty: the publication date. No claim's period ends after it.",
+    )
     url: Series[str] = pa.Field(nullable=True, description="URL the page gives for itself or its original; empty when it gives none.")
     accessed: Series[str] = pa.Field(nullable=True, description="Date the page was collected, when known.")
     sha256: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{64}$", description="sha256 of the raw text file.")
@@ -49,6 +54,16 @@ class ClaimsSchema(pa.DataFrameModel):
     family: Series[str] = pa.Field(isin=FAMILIES, description="Indicator family.")
     kind: Series[str] = pa.Field(isin=["count", "rate", "score"], description="count, rate (percent) or score.")
     role: Series[str] = pa.Field(isin=["received", "closed", "rate", "none"], description="Part the figure plays in a resolution statistic.")
+    rate_base: Series[str] = pa.Field(
+        nullable=True, isin=["received", "closed", "due", "surveyed", "unknown"],
+        description="What a rate is a share of (received, closed, due, surveyed, unknown); empty for counts. Only a "
+        "closing rate whose base is received implies a closed count and gets an interval.",
+    )
+    is_closing_rate: Series[bool] = pa.Field(description="The rate measures closing or solving (closure, on-time closure, solution).")
+    is_per_resident_comparable: Series[bool] = pa.Field(
+        description="The indicator may be divided by the district's population and enter whole-district ratios "
+        "(false e.g. for cadres stationed in some villages, or councils that organise firms)."
+    )
     channel: Series[str] = pa.Field(description="Channel id (reference/channels.csv).")
     channel_family: Series[str] = pa.Field(description="Channel family: statistics are compared within one family only.")
     value: Series[float] = pa.Field(description="Normalised value (万 expanded; rates in percentage points).")

@@ -18,7 +18,9 @@ from .csvio import decode_utf8, read_text_table
 from .errors import DataError, Problem, relative
 from .paths import ProjectPaths
 
-MANIFEST_COLUMNS = ["source_id", "title", "outlet", "district_code", "published", "url", "accessed", "sha256", "notes"]
+MANIFEST_COLUMNS = [
+    "source_id", "title", "outlet", "district_code", "published", "latest_figure_date", "url", "accessed", "sha256", "notes",
+]
 SOURCE_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 MANIFEST = "data/raw/sources.csv"
 
@@ -40,7 +42,8 @@ def parse_iso_date(text: str) -> date | None:
 def read_manifest(paths: ProjectPaths) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read and check the manifest and every file it names; collect all problems.
 
-    Checks: ids unique and readable, published/accessed are ISO dates, each file exists, is non-empty UTF-8
+    Checks: ids unique and readable, published/latest_figure_date/accessed are ISO dates (latest_figure_date, the
+    last date a repost's figures can describe, not after published), each file exists, is non-empty UTF-8
     and has the recorded sha256; every file in ``data/raw/sources/`` has a manifest row.
     """
     frame, problems = read_text_table(paths.manifest, paths.root, MANIFEST_COLUMNS)
@@ -56,6 +59,13 @@ def read_manifest(paths: ProjectPaths) -> tuple[pd.DataFrame | None, list[Proble
             problem("source_id must be lowercase letters, digits and hyphens", "Use a readable id: outlet-district-date.", "source_id", sid)
         if parse_iso_date(row["published"]) is None:
             problem("not a date in YYYY-MM-DD form", "Write the publication date as e.g. 2021-09-28.", "published", row["published"])
+        latest = row["latest_figure_date"]
+        if latest and parse_iso_date(latest) is None:
+            problem("not a date in YYYY-MM-DD form", "Write the last date the figures can describe (e.g. the print issue's "
+                    "date, 2023-11-30), or leave it empty when that is the publication date.", "latest_figure_date", latest)
+        elif latest and parse_iso_date(row["published"]) and parse_iso_date(latest) > parse_iso_date(row["published"]):
+            problem(f"latest_figure_date is after the publication date {row['published']}",
+                    "Figures cannot describe a date after the article appeared: correct either date.", "latest_figure_date", latest)
         if row["accessed"] and parse_iso_date(row["accessed"]) is None:
             problem("not a date in YYYY-MM-DD form", "Write the access date as e.g. 2026-11-23, or leave it empty.", "accessed", row["accessed"])
         path = paths.source_text(sid)

@@ -6,8 +6,11 @@ Checks (column ``check``):
   (:mod:`.grim`), under each rounding rule asked for. What is tested depends on what the article gives:
   closed and received -> does closed/received give the text; received only -> does some whole k/received;
   closed only -> does closed/n for some whole n; neither -> the smallest denominator that could give it.
-- ``conflict``: two statistics of one district report the same count (same value and unit) with different
-  closing rates, as Heping's two 657s with 100% and 89.9%.
+- ``conflict``: two statistics of one district report the same count (same value and unit) and a closing rate
+  of the same indicator, channel and period, but different rates: at most one can describe one set of matters.
+- ``shared_count``: two statistics of one district share a count but differ in channel, measure or period, as
+  Heping's 657 petition matters (on-time closure 100%, a share of the matters that fell due) and 657 mediation
+  disputes (closure 89.9%): not a conflict, a note (``is_flagged`` false).
 - ``unit_mismatch``: received and closed of one statistic are counted in different units (215 whistle calls
   次, 183 problems solved 个), so their ratio is no closing rate.
 - ``closed_above_received``: more closed than received in one statistic.
@@ -31,13 +34,13 @@ from .grim import (  # re-exported: the audit's public arithmetic (see the inter
 )
 from .grouping import (
     CLAIM_COLUMNS,
-    CLOSING_RATE_INDICATORS,
-    COUNT_BASED_RATE_INDICATORS,
     EXACT,
     Statistic,
     as_count,
     clean,
     group_statistics,
+    is_closing,
+    is_share_of_received,
     require_columns,
 )
 from .resolution import reported_rate_text
@@ -68,7 +71,7 @@ def audit_table(claims: pd.DataFrame, *, rules: tuple[str, ...] = ("half_up", "t
     - ``claim_id``: the rate claim (``grim``), the first statistic's rate claim (``conflict``) or the closed
       claim (other checks); ``related_claim_id``: the other claim involved, if any; ``group_id`` as written,
       ``statistic_id`` (``group_id`` or the lone claim's id), ``district_code``, ``indicator`` of ``claim_id``.
-    - ``check``: grim, conflict, unit_mismatch or closed_above_received.
+    - ``check``: grim, conflict, shared_count (a note, not flagged), unit_mismatch or closed_above_received.
     - ``reported_text``: the rate's digits as written ("89.9"; "90.0" is not "90").
     - ``numerator``: the reported closed count used (closing rates with an exact closed count);
       ``denominator``: the reported received count (acceptance, closure and solution rates with an exact
@@ -81,7 +84,7 @@ def audit_table(claims: pd.DataFrame, *, rules: tuple[str, ...] = ("half_up", "t
     - ``min_denominator``: the smallest denominator that could give the text under any rule asked for;
       ``min_denominator_half_up``, ``min_denominator_truncate``: per rule (computed for every exact rate).
     - ``is_flagged``: a rule asked for fails, or the check is a conflict, unit mismatch or closed above
-      received; ``finding``: the result as a sentence. A satisfaction rate has no reported denominator, but
+      received (never a shared_count); ``finding``: the result as a sentence. A satisfaction rate has no reported denominator, but
       when its statistic holds an exact count, the finding also says whether that count could be its
       denominator (without putting it in ``denominator``, which holds reported denominators only).
 
@@ -95,7 +98,7 @@ def audit_table(claims: pd.DataFrame, *, rules: tuple[str, ...] = ("half_up", "t
     >>> bool(row["consistent_half_up"]), bool(row["consistent_truncate"]), row["rule_passed"]
     (False, True, 'truncate')
     >>> sorted(audit.loc[audit["check"] != "grim", "check"])
-    ['conflict', 'unit_mismatch']
+    ['shared_count', 'unit_mismatch']
     """
     require_columns(claims, CLAIM_COLUMNS, "claims")
     rules = tuple(rules)
@@ -161,8 +164,9 @@ def _grim_row(stat: Statistic, rate: dict[str, Any], rules: tuple[str, ...]) -> 
     row["min_denominator"] = min(found) if found else None
 
     units_differ = bool(stat.received and stat.closed and stat.received["unit"] != stat.closed["unit"])
-    n = _exact_count(stat.received) if rate["indicator"] in COUNT_BASED_RATE_INDICATORS else None
-    k = _exact_count(stat.closed) if rate["indicator"] in CLOSING_RATE_INDICATORS and not units_differ else None
+    # Only a share of the statistic's received count can be checked against its counts (indicators.csv rate_base).
+    n = _exact_count(stat.received) if is_share_of_received(rate) else None
+    k = _exact_count(stat.closed) if is_closing(rate) and is_share_of_received(rate) and not units_differ else None
     n = n if n else None  # a received count of 0 cannot be a denominator
     row["numerator"], row["denominator"] = k, n
     row["numerator_claim_id"] = stat.closed["claim_id"] if k is not None else None
@@ -203,8 +207,13 @@ def _other_counts_as_denominator(stat: Statistic, rate: dict[str, Any], text: st
     An article giving "577 solved, satisfaction 99.75%" invites reading 99.75% as a share of the 577; the audit
     says whether any k/577 gives it.
     """
-    if rate["indicator"] in COUNT_BASED_RATE_INDICATORS:
+    if is_share_of_received(rate):
         return ""
+    if rate.get("rate_base") == "due":
+        received = _exact_count(stat.received)
+        counted = f", not the {received} received ({stat.received['claim_id']})" if received else ""
+        return (f" Its base is the matters that fell due in the period, which the article does not report{counted}: "
+                "it implies no closed count.")
     sentences, seen = [], set()
     for count in (stat.received, stat.closed):
         n = _exact_count(count)
@@ -232,7 +241,7 @@ def _nonempty(bounds: tuple[int, int]) -> bool:
 
 
 def _rate_words(rate: dict[str, Any]) -> str:
-    return f"The reported {rate['indicator'].replace('_', ' ')}"
+    return f"The reported {_words(rate['indicator'])}"
 
 
 def _finding_both(what: str, text: str, k: int, n: int, results: dict[str, bool]) -> str:
@@ -285,7 +294,8 @@ def _finding_numerator(what: str, text: str, k: int, results: dict[str, bool], r
         if lo <= hi:
             alternatives.append(f"{lo if lo == hi else f'{lo} to {hi}'}/{k} gives it under {_RULE_WORDS[rule]}")
     if alternatives:
-        return head + f" Read as the number received instead, it fits: {'; '.join(alternatives)}."
+        return head + (f" Only if {k} were the number raised, which the text does not say (it reports {k} "
+                       f"solved or closed), would the rate fit: {'; '.join(alternatives)}. A hypothesis, not a reading.")
     return head + f" Nor does any k/{k}, so {k} cannot be the number received either."
 
 
@@ -351,8 +361,10 @@ def _district_names(claims: pd.DataFrame) -> dict[str, str]:
 def _conflict_rows(stats: list[Statistic], names: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Pairs of statistics of one district sharing an exact count (value and unit) but not their closing rate.
 
-    Statistics are bucketed by (district, role, count, unit) first, so the check stays linear in the number of
-    statistics rather than comparing every pair.
+    A *conflict* needs the same rate indicator, channel and period: then two rates describe one set of matters.
+    Anything else (another channel, another measure such as an on-time closure rate, another period) is a
+    ``shared_count`` note, never flagged. Statistics are bucketed by (district, role, count, unit) first, so the
+    check stays linear in the number of statistics rather than comparing every pair.
     """
     buckets: dict[tuple[Any, ...], list[Statistic]] = {}
     for stat in stats:
@@ -367,26 +379,42 @@ def _conflict_rows(stats: list[Statistic], names: dict[str, str] | None = None) 
     rows, seen = [], set()
     for (district, role, count, unit), members in buckets.items():
         for a, b in combinations(members, 2):
-            rate_a = reported_rate_text(a.closing_rate["value_text"])
-            rate_b = reported_rate_text(b.closing_rate["value_text"])
-            if rate_a == rate_b or (a.statistic_id, b.statistic_id) in seen:
+            rate_a, rate_b = a.closing_rate, b.closing_rate
+            text_a, text_b = reported_rate_text(rate_a["value_text"]), reported_rate_text(rate_b["value_text"])
+            if text_a == text_b or (a.statistic_id, b.statistic_id) in seen:
                 continue
             seen.add((a.statistic_id, b.statistic_id))
-            row = _base(a, a.closing_rate, "conflict")
-            row["related_claim_id"] = b.closing_rate["claim_id"]
-            row["reported_text"] = rate_a
+            differs = [what for what, x, y in (
+                ("channel", a.first("channel"), b.first("channel")),
+                ("measure", rate_a["indicator"], rate_b["indicator"]),
+                ("period", (a.first("period_start"), a.first("period_end")), (b.first("period_start"), b.first("period_end"))),
+            ) if x != y]
+            row = _base(a, rate_a, "shared_count" if differs else "conflict")
+            row["is_flagged"] = not differs
+            row["related_claim_id"] = rate_b["claim_id"]
+            row["reported_text"] = text_a
             side = "denominator" if role == "received" else "numerator"
             row[side] = count
             row[f"{side}_claim_id"] = getattr(a, role)["claim_id"]
             where = (names or {}).get(str(district), f"district {district}")
-            channels = (f"channels {a.first('channel')} and {b.first('channel')}"
-                        if a.first("channel") != b.first("channel") else f"the same channel {a.first('channel')}")
-            row["finding"] = (
-                f"Two statistics of {where} report the same {count}{unit} {role} with different "
-                f"{a.closing_rate['indicator'].replace('_', ' ')}s: {rate_a}% ({a.closing_rate['claim_id']}) and "
-                f"{rate_b}% ({b.closing_rate['claim_id']}), in {channels}. At most one rate can describe one set "
-                f"of {count} matters; if they are different sets, the equal count is a coincidence worth checking "
-                "against the source."
-            )
+            both = (f"{_words(rate_a['indicator'])} {text_a}% ({rate_a['claim_id']}, channel {a.first('channel')}) and "
+                    f"{_words(rate_b['indicator'])} {text_b}% ({rate_b['claim_id']}, channel {b.first('channel')})")
+            if differs:
+                row["finding"] = (
+                    f"{where} reports {count}{unit} {role} in two statistics: {both}. Not a conflict: they differ in "
+                    f"{' and '.join(differs)}, so the rates describe different sets of matters"
+                    + ("; an on-time closure rate is a share of the matters that fell due, not of those received"
+                       if "on_time_closure_rate" in (rate_a["indicator"], rate_b["indicator"]) else "")
+                    + ". The equal count is not explained by the article."
+                )
+            else:
+                row["finding"] = (
+                    f"Two statistics of {where} report the same {count}{unit} {role} with different rates of the same "
+                    f"measure, channel and period: {both}. At most one rate can describe one set of {count} matters."
+                )
             rows.append(row)
     return rows
+
+
+def _words(indicator: str) -> str:
+    return str(indicator).replace("on_time", "on-time").replace("_", " ")

@@ -13,20 +13,37 @@ from typing import Any
 
 import pandas as pd
 
-#: Columns of the verified claims table that the metrics read (the fixed input interface).
+#: Columns of the verified claims table that the metrics read (the fixed input interface). ``rate_base``,
+#: ``is_closing_rate`` and ``is_per_resident_comparable`` carry the vocabulary's rules (indicators.csv) into the
+#: metrics, so that what a measure may be compared with is decided by data, not by lists in the code.
 CLAIM_COLUMNS: tuple[str, ...] = (
-    "claim_id", "source_id", "district_code", "subunit", "indicator", "family", "kind", "role", "channel",
-    "channel_family", "value", "value_text", "bound", "unit", "period_start", "period_end", "group_id",
+    "claim_id", "source_id", "district_code", "subunit", "indicator", "family", "kind", "role", "rate_base",
+    "is_closing_rate", "is_per_resident_comparable", "channel", "channel_family", "value", "value_text", "bound",
+    "unit", "period_start", "period_end", "group_id",
 )
 
-#: Rates that measure closing: a statistic carrying one of these (or a closed count) enters the resolution table.
-#: indicators.csv marks every rate with role "rate"; acceptance and satisfaction rates are rates of something
-#: else (being taken up, being liked), so the closing ones are named here.
-CLOSING_RATE_INDICATORS: frozenset[str] = frozenset({"closure_rate", "solution_rate"})
+#: The base of a rate that is a share of the statistic's own received count: only such a rate can be checked
+#: against that count, and only a closing rate with this base implies a closed count (and gets an interval).
+RECEIVED_BASE = "received"
 
-#: Rates whose denominator is the statistic's received count. A satisfaction rate is a share of respondents or
-#: ratings, which no article reports, so its denominator is unknown even when the group has a received count.
-COUNT_BASED_RATE_INDICATORS: frozenset[str] = frozenset({"acceptance_rate", "closure_rate", "solution_rate"})
+
+def is_closing(claim: dict[str, Any]) -> bool:
+    """Whether a rate claim measures closing or solving (closure, on-time closure, solution rate).
+
+    >>> is_closing({"is_closing_rate": "True"}), is_closing({"is_closing_rate": False})
+    (True, False)
+    """
+    return str(claim.get("is_closing_rate")).lower() == "true"
+
+
+def is_share_of_received(claim: dict[str, Any]) -> bool:
+    """Whether a rate claim is a share of its statistic's received count (``rate_base`` received).
+
+    >>> is_share_of_received({"rate_base": "received"}), is_share_of_received({"rate_base": "due"})
+    (True, False)
+    """
+    return claim.get("rate_base") == RECEIVED_BASE
+
 
 #: Bounds under which a count is a value rather than a limit (see claims.md).
 EXACT = "exact"
@@ -107,8 +124,8 @@ class Statistic:
 
     @property
     def closing_rate(self) -> dict[str, Any] | None:
-        """The statistic's closure or solution rate claim, if it reports one."""
-        closing = [r for r in self.rates if r["indicator"] in CLOSING_RATE_INDICATORS]
+        """The statistic's closure, on-time closure or solution rate claim, if it reports one."""
+        closing = [r for r in self.rates if is_closing(r)]
         return closing[0] if closing else None
 
     @property
@@ -171,7 +188,7 @@ def _check_consistent(stat: Statistic) -> None:
                 f"group {stat.statistic_id}: claims {ids} disagree on {column} ({', '.join(values)}); "
                 "the claims of one statistic describe one district, source and channel"
             )
-    closing = [r["claim_id"] for r in stat.rates if r["indicator"] in CLOSING_RATE_INDICATORS]
+    closing = [r["claim_id"] for r in stat.rates if is_closing(r)]
     if len(closing) > 1:
         raise ClaimsError(
             f"group {stat.statistic_id}: two closing rates ({', '.join(closing)}); a statistic has at most one "

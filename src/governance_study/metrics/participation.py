@@ -14,6 +14,17 @@ from typing import Any
 import pandas as pd
 
 from .grouping import CLAIM_COLUMNS, ClaimsError, records, require_columns
+
+
+def per_resident_comparable(claim: dict[str, Any]) -> bool:
+    """Whether the vocabulary lets the claim's indicator be divided by the district's population and enter
+    whole-district ratios (indicators.csv ``is_per_resident_comparable``; false e.g. for cadres stationed in some
+    villages, who serve part of the district).
+
+    >>> per_resident_comparable({"is_per_resident_comparable": "False"})
+    False
+    """
+    return str(claim.get("is_per_resident_comparable")).lower() == "true"
 from .schemas import ParticipationSchema, RatioSchema
 
 #: Indicator families whose counts are expressed per resident.
@@ -84,7 +95,8 @@ def participation_table(claims: pd.DataFrame, districts: pd.DataFrame, *, per: i
         if claim["family"] not in PARTICIPATION_FAMILIES:
             continue
         district = _district(populations, claim)
-        population = None if claim["subunit"] else district["population"]
+        divisible = not claim["subunit"] and per_resident_comparable(claim)
+        population = district["population"] if divisible else None
         caveats = _caveats(claim, per)
         rows.append({
             "claim_id": claim["claim_id"], "source_id": claim["source_id"], "district_code": claim["district_code"],
@@ -143,11 +155,15 @@ def _caveats(claim: dict[str, Any], per: int) -> list[str]:
     if claim["subunit"]:
         out.append(f"The figure is for {claim['subunit']}, not the whole district: no per-resident intensity, "
                    "because the district's population is not its base.")
+    elif not per_resident_comparable(claim):
+        out.append(f"No per-resident intensity: the vocabulary keeps {str(claim['indicator']).replace('_', ' ')} out "
+                   "of per-resident figures and ratios of the whole district (they serve part of it, or firms "
+                   "rather than residents).")
     if claim["unit"] == "人次":
         out.append("Person-times (人次): one person taking part twice counts twice; not a share of residents.")
     if claim["district_code"] == "120000":
         out.append("A city-wide figure, expressed per resident of the whole city.")
-    if claim["period_end"] and claim["period_end"] != CENSUS_DATE and not claim["subunit"]:
+    if claim["period_end"] and claim["period_end"] != CENSUS_DATE and not claim["subunit"] and per_resident_comparable(claim):
         out.append(f"Population from the census of {CENSUS_DATE}; the figure is stated for {claim['period_end']}.")
     return out
 
@@ -173,6 +189,8 @@ RATIOS: tuple[RatioDefinition, ...] = (
     RatioDefinition("grid_workers_per_grid", "grid_workers", "grids", "grid workers per grid"),
     RatioDefinition("residents_per_grid", POPULATION, "grids", "census residents per grid"),
     RatioDefinition("residents_per_grid_worker", POPULATION, "grid_workers", "census residents per grid worker"),
+    RatioDefinition("residents_per_part_time_grid_worker", POPULATION, "part_time_grid_workers",
+                    "census residents per part-time (volunteer) grid worker"),
     RatioDefinition("residents_per_cadre_sent_down", POPULATION, "cadres_sent_down",
                     "census residents per party member or cadre sent down"),
 )
@@ -182,7 +200,8 @@ RATIO_COLUMNS: tuple[str, ...] = (
     "numerator_claim_id", "denominator_claim_id", "numerator_value", "denominator_value", "numerator_bound",
     "denominator_bound", "ratio_value", "ratio_bound", "numerator_source_id", "denominator_source_id",
     "numerator_period_start", "numerator_period_end", "denominator_period_start", "denominator_period_end",
-    "is_same_period", "is_same_source", "caveat",
+    "is_same_period", "is_same_source", "caveat", "comparable_with", "is_comparable_across_districts",
+    "comparability",
 )
 
 
@@ -213,6 +232,9 @@ def ratio_table(claims: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
     (missing for the census), ``value, bound, source_id`` (``census-2020`` for the census), ``period_start,
     period_end`` (the census: 2020-11-01); ``ratio_value`` and ``ratio_bound`` (:func:`ratio_bound`);
     ``is_same_period`` (same start and end), ``is_same_source``; ``caveat``, a sentence naming what differs.
+    Across districts (:func:`ratio_comparability`): ``comparable_with`` (codes of the other districts whose row of
+    the same ratio is like for like, ``;``-separated), ``is_comparable_across_districts``, and ``comparability``,
+    the verdict in words. Indicators the vocabulary keeps out of whole-district ratios are left out.
 
     Formula: ``ratio_value = numerator_value / denominator_value``.
     Reference: census 2020 populations as in :func:`participation_table`.
@@ -229,6 +251,8 @@ def ratio_table(claims: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
     populations = _populations(districts)
     by_key: dict[tuple[str, str | None, str], list[dict[str, Any]]] = {}
     for claim in records(claims):
+        if not per_resident_comparable(claim):
+            continue  # the vocabulary keeps it out of whole-district ratios
         by_key.setdefault((str(claim["district_code"]), claim["subunit"], claim["indicator"]), []).append(claim)
     rows = []
     for (code, subunit), definition in product(sorted({k[:2] for k in by_key}, key=str), RATIOS):
@@ -242,13 +266,14 @@ def ratio_table(claims: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
         for num, den in product(numerators, denominators):
             if float(den["value"]) > 0:
                 rows.append(_ratio_row(definition, num, den))
+    _add_comparability(rows, populations)
     table = pd.DataFrame(rows, columns=list(RATIO_COLUMNS))
     table = table.sort_values(["district_code", "ratio", "numerator_claim_id", "denominator_claim_id"],
                               kind="stable", na_position="first").reset_index(drop=True)
     for name in RATIO_COLUMNS:
         if name in ("numerator_value", "denominator_value", "ratio_value"):
             table[name] = table[name].astype("float64")
-        elif name in ("is_same_period", "is_same_source"):
+        elif name in ("is_same_period", "is_same_source", "is_comparable_across_districts"):
             table[name] = table[name].astype(bool)
         else:
             table[name] = table[name].astype("string")
@@ -292,3 +317,61 @@ def _ratio_row(definition: RatioDefinition, num: dict[str, Any], den: dict[str, 
 
 def _period(claim: dict[str, Any]) -> str:
     return f"{claim['period_start']} to {claim['period_end']}" if claim["period_start"] else str(claim["period_end"])
+
+
+def _source_type(source_id: str) -> str:
+    return "census" if source_id == CENSUS_SOURCE_ID else "article"
+
+
+def _year(date: Any) -> str:
+    return str(date)[:4] if date else "undated"
+
+
+def ratio_comparability(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """What differs between two rows of one ratio from different districts; empty: like for like.
+
+    The ratio id fixes the indicator definitions on both sides (grid workers and part-time grid workers are
+    different ratios, so never compared). Beyond that: the same kind of source on each side (census or article)
+    and the same calendar year of each side's date, since stocks and flows stated years apart describe
+    different moments.
+
+    >>> a = {"numerator_source_id": "census-2020", "denominator_source_id": "x", "numerator_period_end": "2020-11-01",
+    ...      "denominator_period_end": "2021-03-19"}
+    >>> ratio_comparability(a, {**a, "denominator_period_end": "2023-12-16"})
+    ['the denominators are dated 2021 and 2023']
+    """
+    differs = []
+    for side in ("numerator", "denominator"):
+        if _source_type(a[f"{side}_source_id"]) != _source_type(b[f"{side}_source_id"]):
+            differs.append(f"the {side}s come from a {_source_type(a[f'{side}_source_id'])} and a "
+                           f"{_source_type(b[f'{side}_source_id'])}")
+        ya, yb = _year(a[f"{side}_period_end"]), _year(b[f"{side}_period_end"])
+        if ya != yb:
+            differs.append(f"the {side}s are dated {ya} and {yb}")
+    return differs
+
+
+def _add_comparability(rows: list[dict[str, Any]], populations: dict[str, dict[str, Any]]) -> None:
+    """Fill each row's verdict against the rows of the same ratio in other districts (city-wide rows included)."""
+    by_ratio: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_ratio.setdefault(row["ratio"], []).append(row)
+    for row in rows:
+        others = [o for o in by_ratio[row["ratio"]]
+                  if o["district_code"] != row["district_code"] and not o["subunit"] and not row["subunit"]]
+        like = sorted({o["district_code"] for o in others if not ratio_comparability(row, o)})
+        row["comparable_with"] = ";".join(like) if like else None
+        row["is_comparable_across_districts"] = bool(like)
+        name = lambda code: str(populations.get(code, {}).get("name_en", code))  # noqa: E731
+        if row["subunit"]:
+            row["comparability"] = f"A figure for {row['subunit']}, not a whole district: not compared across districts."
+        elif like:
+            row["comparability"] = (f"Like for like with {', '.join(name(c) for c in like)}: same indicators, same kind "
+                                    "of source and same years on both sides.")
+        elif others:
+            unlike = sorted({o["district_code"] for o in others})
+            reasons = sorted({r for o in others for r in ratio_comparability(row, o)})
+            row["comparability"] = (f"Not like for like with {', '.join(name(c) for c in unlike)}: "
+                                    f"{'; '.join(reasons)}.")
+        else:
+            row["comparability"] = "No other district reports this ratio: nothing to compare it with."

@@ -3,10 +3,13 @@
 The rate of a statistic comes from the best basis the article allows (``rate_basis``):
 
 - ``recomputed``: both counts are exact and in the same unit: ``rate = closed / received``;
-- ``implied``: only the received count and a reported closing rate are known; the closed count is the integer
-  k consistent with the reported text (under half-up rounding or truncation, see :mod:`.grim`) nearest to
-  ``reported * received``; ``consistent_closed_min..max`` shows every such k, so a reader sees when the
-  choice mattered (for 94.6% of 821 it did not: only 777 fits);
+- ``implied``: only the received count and a reported closing rate whose base is that count (``rate_base``
+  received) are known; ``consistent_closed_min..max`` are the integers k consistent with the reported text
+  (under half-up rounding or truncation, see :mod:`.grim`). The interval is the union of the intervals of every
+  such k (from the lower limit at the smallest to the upper limit at the largest), so it does not pretend to
+  know which k it was; the point estimate uses the k nearest to ``reported * received`` (for 94.6% of 821 only
+  777 fits). A closing rate with another base (an on-time closure rate is a share of the matters that fell
+  due) implies no closed count: it is ``reported``;
 - ``reported``: the reported rate alone (no denominator, so no interval);
 - ``none``: a closed count without a usable rate (a bound such as 9.5万余件, or units that differ).
 
@@ -24,11 +27,11 @@ import pandas as pd
 from . import grim
 from .grouping import (
     CLAIM_COLUMNS,
-    COUNT_BASED_RATE_INDICATORS,
     EXACT,
     Statistic,
     as_count,
     group_statistics,
+    is_share_of_received,
     require_columns,
 )
 from .schemas import ResolutionSchema
@@ -132,7 +135,8 @@ def resolution_table(claims: pd.DataFrame, *, method: str = "wilson", alpha: flo
     ...     "claim_id": ["m-in", "m-out", "m-rate"], "source_id": ["s"] * 3, "district_code": ["120101"] * 3,
     ...     "subunit": [pd.NA] * 3, "indicator": ["requests_received", "requests_closed", "closure_rate"],
     ...     "family": ["resolution"] * 3, "kind": ["count", "count", "rate"], "role": ["received", "closed", "rate"],
-    ...     "channel": ["mediation_centre"] * 3, "channel_family": ["mediation"] * 3, "value": [657.0, 591.0, 89.9],
+    ...     "rate_base": [None, None, "received"], "is_closing_rate": [False, False, True],
+    ...     "is_per_resident_comparable": [False] * 3, "channel": ["mediation_centre"] * 3, "channel_family": ["mediation"] * 3, "value": [657.0, 591.0, 89.9],
     ...     "value_text": ["657件", "591件", "89.9%"], "bound": ["exact"] * 3, "unit": ["件", "件", "%"],
     ...     "period_start": ["2023-01-01"] * 3, "period_end": ["2023-09-30"] * 3, "group_id": ["m"] * 3})
     >>> row = resolution_table(claims).iloc[0]
@@ -171,9 +175,10 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
     rate_text = _rate_text(rate, notes) if rate else None
     rules_text = None
     closed_range = received_range = (None, None)
-    if rate_text is not None and n_exact is not None and rate["indicator"] in COUNT_BASED_RATE_INDICATORS:
+    share_of_received = rate is not None and is_share_of_received(rate)
+    if rate_text is not None and n_exact is not None and share_of_received:
         closed_range = _union_bounds([grim.numerator_bounds(rate_text, n_exact, r) for r in grim.RULES])
-    if rate_text is not None and k_exact is not None:
+    if rate_text is not None and k_exact is not None and share_of_received:
         received_range = _received_range(rate_text, k_exact)
     if rate_text is not None and n_exact is not None and k_exact is not None and not unit_mismatch and not above:
         rules_text = grim.describe_rules(grim.rules_passed(rate_text, k_exact, n_exact))
@@ -187,7 +192,7 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
         )
     elif above:
         notes.append(f"Closed ({k}) exceeds received ({n}): no rate is computed; see the audit.")
-    elif n_exact is not None and k_exact is not None:
+    elif n_exact is not None and k_exact is not None and (rate is None or share_of_received):
         count_used, nobs_used, basis = k_exact, n_exact, "recomputed"
         if rules_text == "none":
             notes.append(
@@ -204,14 +209,21 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
         count_used, nobs_used, basis = _implied_count(rate_text, n_exact, closed_range), n_exact, "implied"
         lo, hi = closed_range
         span = (f"only {lo} fits" if lo == hi
-                else f"{lo} to {hi} fit; {count_used}, the one nearest the reported rate, is used")
+                else f"{lo} to {hi} fit; the interval covers all of them, and the rate shown uses {count_used}, "
+                     "the one nearest the reported rate")
         notes.append(
             f"Closed count implied by the reported {rate_text}% of {n_exact} received: {span} "
             "(half-up rounding or truncation)."
         )
     elif rate_text is not None:
         basis = "reported"
-        if n_exact is not None and closed_range[0] is None and rate["indicator"] in COUNT_BASED_RATE_INDICATORS:
+        if rate_text is not None and not share_of_received:
+            notes.append(
+                f"The reported {_words(rate['indicator'])} {rate_text}% is a share of the matters "
+                f"{_BASE_WORDS.get(str(rate.get('rate_base')), 'of an unstated set')}, not of those received: it "
+                "implies no closed count, so no interval."
+            )
+        elif n_exact is not None and closed_range[0] is None:
             notes.append(f"No whole number of closed matters out of {n_exact} gives the reported {rate_text}%.")
         elif n_exact is None:
             notes.append("No exact received count: the reported rate has no denominator, so no interval.")
@@ -220,7 +232,7 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
             "A count is a bound (" + ", ".join(_show(c) for c in (received, closed) if c and c["bound"] != EXACT)
             + "), not a value: no rate is recomputed from it."
         )
-    if rate_text is not None and k_exact is not None and n is None:
+    if rate_text is not None and k_exact is not None and n is None and share_of_received:
         if received_range[0] is None:
             notes.append(f"No whole number of received matters n gives {k_exact}/n = {rate_text}%.")
         else:
@@ -236,7 +248,9 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
     ci_method = None
     if count_used is not None:
         rate_pct = 100 * count_used / nobs_used
-        low, high = proportion_interval(count_used, nobs_used, method=method, alpha=alpha)
+        low_k, high_k = (closed_range if basis == "implied" else (count_used, count_used))
+        low = proportion_interval(low_k, nobs_used, method=method, alpha=alpha)[0]
+        high = proportion_interval(high_k, nobs_used, method=method, alpha=alpha)[1]
         ci_low, ci_high, ci_method = 100 * low, 100 * high, method
     elif basis == "reported":
         rate_pct = float(rate["value"])
@@ -282,6 +296,15 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
         "has_bounded_count": bounded,
         "note": " ".join(notes) if notes else None,
     }
+
+
+#: What a rate that is not a share of the received count is a share of, in words (``rate_base``).
+_BASE_WORDS = {"due": "that fell due in the period", "surveyed": "surveyed or rated", "closed": "closed",
+               "unknown": "of an unstated set"}
+
+
+def _words(indicator: str) -> str:
+    return str(indicator).replace("on_time", "on-time").replace("_", " ")
 
 
 def reported_rate_text(value_text: str | None) -> str | None:

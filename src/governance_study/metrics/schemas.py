@@ -21,7 +21,7 @@ BOUNDS = ["exact", "at_least", "more_than", "approx"]
 RATIO_BOUNDS = ["exact", "approx", "at_least", "more_than", "at_most", "less_than", "indeterminate"]
 
 RATE_BASES = ["recomputed", "implied", "reported", "none"]
-AUDIT_CHECKS = ["grim", "conflict", "unit_mismatch", "closed_above_received"]
+AUDIT_CHECKS = ["grim", "conflict", "shared_count", "unit_mismatch", "closed_above_received"]
 DISTRICT_CODE = r"^\d{6}$"
 
 
@@ -155,6 +155,11 @@ class RatioSchema(pa.DataFrameModel):
     is_same_period: Series[bool] = pa.Field(description="Numerator and denominator cover the same period.")
     is_same_source: Series[bool] = pa.Field(description="Numerator and denominator come from the same source.")
     caveat: Series[str] = pa.Field(description="What differs between numerator and denominator, in words.")
+    comparable_with: Series[str] = _text("Other districts (codes, ;-separated) whose row of the same ratio is like for "
+                                         "like: same indicators, same kind of source and same year on each side.")
+    is_comparable_across_districts: Series[bool] = pa.Field(description="comparable_with is not empty.")
+    comparability: Series[str] = pa.Field(description="The verdict across districts in words: like for like with whom, "
+                                          "or what differs.")
 
     class Config:
         strict = True
@@ -170,7 +175,9 @@ class AuditSchema(pa.DataFrameModel):
     group_id: Series[str] = _text("group_id as written; empty for a lone claim.")
     statistic_id: Series[str] = pa.Field(description="group_id, or the claim_id of a lone claim.")
     district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code.")
-    check: Series[str] = pa.Field(isin=AUDIT_CHECKS, description="grim, conflict, unit_mismatch or closed_above_received.")
+    check: Series[str] = pa.Field(isin=AUDIT_CHECKS, description="grim, conflict (same measure, channel and period), shared_count (a note: "
+                                  "one count in statistics of different channel, measure or period), unit_mismatch "
+                                  "or closed_above_received.")
     indicator: Series[str] = _text("Indicator of claim_id.")
     reported_text: Series[str] = _text("The reported rate's digits as written ('89.9').")
     numerator: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Reported closed count used by the check.")
@@ -183,7 +190,7 @@ class AuditSchema(pa.DataFrameModel):
     min_denominator: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Smallest denominator that can give the text under any rule tested.")
     min_denominator_half_up: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Smallest denominator under half-up rounding.")
     min_denominator_truncate: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Smallest denominator under truncation.")
-    is_flagged: Series[bool] = pa.Field(description="A rule tested fails, or the check found a conflict or count problem.")
+    is_flagged: Series[bool] = pa.Field(description="A rule tested fails, or the check found a conflict or count problem; never a shared_count note.")
     finding: Series[str] = pa.Field(str_length={"min_value": 1}, description="The result as a sentence.")
 
     class Config:
