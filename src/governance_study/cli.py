@@ -1,4 +1,4 @@
-"""The ``governance-study`` command: check, build, run, extract, coverage, cite.
+"""The ``governance-study`` command: check, build, run, extract, coverage, findings, cite.
 
 Works on the project that contains the current directory. Bad input ends with a readable message on stderr
 and a non-zero exit status, never a traceback.
@@ -65,6 +65,23 @@ def _coverage(args: argparse.Namespace, paths: ProjectPaths) -> int:
     return run_coverage(paths, fmt=args.format, out=sys.stdout)
 
 
+def _findings(args: argparse.Namespace, paths: ProjectPaths) -> int:
+    from . import datasets
+    from .export import write_text_atomic
+    from .report.findings import findings_markdown, key_findings, readme_with_findings
+
+    tables = [datasets.load(name, paths) for name in ("claims", "resolution", "participation", "audit")]
+    markdown = findings_markdown(key_findings(*tables))
+    if not args.readme:
+        print(markdown, end="")
+        return 0
+    readme = paths.root / "README.md"
+    updated = readme_with_findings(readme.read_text(encoding="utf-8"), markdown)
+    write_text_atomic(readme, updated)
+    print(f"README.md: key findings rewritten from {paths.derived}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="governance-study", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"governance-study {__version__}")
@@ -84,6 +101,9 @@ def parser() -> argparse.ArgumentParser:
     coverage = sub.add_parser("coverage", help="per source: numbers found, curated, marked not relevant, left")
     coverage.add_argument("--format", choices=["table", "csv"], default="table")
     coverage.set_defaults(func=_coverage)
+    findings = sub.add_parser("findings", help="the key findings, generated from data/derived/ (Markdown)")
+    findings.add_argument("--readme", action="store_true", help="rewrite the key findings block of README.md")
+    findings.set_defaults(func=_findings)
     cite = sub.add_parser("cite", help="print the citation of this version of the study")
     cite.add_argument("--format", choices=["text", "bibtex", "all"], default="all")
     cite.set_defaults(func=_cite)

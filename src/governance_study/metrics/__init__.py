@@ -11,11 +11,16 @@ No I/O and no plotting here; statsmodels is imported only inside the functions t
 Decisions (each explained where it is made):
 
 - A *statistic* is a ``group_id``, or a claim without one; its key is ``statistic_id`` (the group_id, else the
-  claim_id) and ``group_id`` stays as written (empty for a lone claim). Closing rates are ``closure_rate`` and
-  ``solution_rate``; acceptance and satisfaction rates are audited but are not "the" rate of a statistic.
+  claim_id) and ``group_id`` stays as written (empty for a lone claim). What a rate means comes from the
+  vocabulary (indicators.csv, carried on every claim): ``is_closing_rate`` marks closure, on-time closure and
+  solution rates ("the" rate of a statistic); ``rate_base`` says what it is a share of, and only a closing rate
+  whose base is the received count implies a closed count, is checked against it, or gets an interval.
 - Rates keep their written precision: "89.9%" is audited as the text "89.9" with exact integer arithmetic.
-- ``rate_basis``: recomputed from counts, implied (closed count implied by the rate and a known received
-  count, the consistent count nearest the rate), reported (no denominator, no interval), or none.
+- ``rate_basis``: recomputed from counts, implied (closed counts implied by the rate and a known received
+  count; the interval covers every consistent count), reported (no denominator, no interval), or none.
+- Participation per resident is compared across districts only like for like: same indicator, channel and unit
+  (:func:`comparable_across_districts`); indicators the vocabulary marks ``is_per_resident_comparable`` false
+  get no intensity and enter no whole-district ratio.
 - Intensities are per 10,000 census-2020 residents in a column ``per_10k``; ``per=`` renames it
   (``per_1k``, ``per_100k``, ...) and a ``per`` column records the choice. Bounds carry over to intensities
   and ratios (a lower bound over an exact number is a lower bound; over it, an upper bound).
@@ -44,7 +49,7 @@ from .grim import (
     rate_consistent,
 )
 from .grouping import ClaimsError
-from .participation import participation_table, ratio_table
+from .participation import comparable_across_districts, participation_table, ratio_table
 from .resolution import proportion_interval, resolution_table, wilson_interval
 from .schemas import (
     AuditSchema,
@@ -59,7 +64,7 @@ from .schemas import (
 __all__ = [
     "AuditSchema", "ClaimsError", "ComparabilitySchema", "ComparisonError", "GlmResult", "GlmTableSchema",
     "PairwiseSchema", "ParticipationSchema", "RatioSchema", "ResolutionSchema", "audit_table",
-    "comparability_table", "consistent_denominators", "consistent_numerators", "derived_tables", "fit_glm",
+    "comparability_table", "comparable_across_districts", "consistent_denominators", "consistent_numerators", "derived_tables", "fit_glm",
     "min_denominator", "pairwise_differences", "participation_table", "proportion_difference",
     "proportion_interval", "rate_consistent", "ratio_table", "resolution_table", "wilson_interval",
 ]

@@ -71,7 +71,7 @@ def participation_table(claims: pd.DataFrame, districts: pd.DataFrame, *, per: i
     sorted by district code, indicator and claim id.
 
     Columns: ``claim_id, source_id, district_code, district_name_zh, district_name_en, subunit, indicator,
-    family, value, value_text, bound`` (of the claim), ``is_lower_bound`` (bound is at_least or more_than),
+    channel, family, value, value_text, bound`` (of the claim), ``is_lower_bound`` (bound is at_least or more_than),
     ``unit``, ``population`` (census 2020 resident population of the district; missing for a subunit's figure),
     ``per`` (the ``per`` argument), the intensity column named by :func:`per_column_name` (``per_10k`` by
     default; it carries the claim's bound: at least, more than or about), ``period_start, period_end``,
@@ -101,7 +101,8 @@ def participation_table(claims: pd.DataFrame, districts: pd.DataFrame, *, per: i
         rows.append({
             "claim_id": claim["claim_id"], "source_id": claim["source_id"], "district_code": claim["district_code"],
             "district_name_zh": district["name_zh"], "district_name_en": district["name_en"],
-            "subunit": claim["subunit"], "indicator": claim["indicator"], "family": claim["family"],
+            "subunit": claim["subunit"], "indicator": claim["indicator"], "channel": claim["channel"],
+            "family": claim["family"],
             "value": float(claim["value"]), "value_text": claim["value_text"], "bound": claim["bound"],
             "is_lower_bound": claim["bound"] in _LOWER, "unit": claim["unit"], "population": population,
             "per": per, column: None if population is None else float(claim["value"]) / population * per,
@@ -128,8 +129,39 @@ def participation_table(claims: pd.DataFrame, districts: pd.DataFrame, *, per: i
 
 _PARTICIPATION_TEXT = (
     "claim_id", "source_id", "district_code", "district_name_zh", "district_name_en", "subunit", "indicator",
-    "family", "value", "value_text", "bound", "is_lower_bound", "unit",
+    "channel", "family", "value", "value_text", "bound", "is_lower_bound", "unit",
 )
+
+
+#: What makes two per-resident figures like for like: the same indicator counted in the same channel and unit
+#: (Heping's 77 units sent into communities to publicise and Binhai's 200 market entities are both
+#: "organisations engaged", but in different channels, so they are not set side by side).
+LIKE_FOR_LIKE: tuple[str, ...] = ("indicator", "channel", "unit")
+
+
+def comparable_across_districts(participation: pd.DataFrame, *, per: int = 10_000) -> pd.DataFrame:
+    """The rows of :func:`participation_table` that can be compared across districts. One row per claim whose
+    indicator, channel and unit (:data:`LIKE_FOR_LIKE`) at least one *other* district also reports with a
+    per-resident intensity; city-wide (120000) and subunit figures are left out. Adds ``comparison``, the
+    like-for-like key as text ("grids / grid / 个"), and sorts by it, then by intensity, highest first.
+
+    >>> from governance_study.metrics.examples import claim, claims_frame
+    >>> claims = claims_frame([claim("h", "grids", "1475个", district_code="120103", channel="grid"),
+    ...                        claim("b", "grids", "6926个", district_code="120116", channel="grid"),
+    ...                        claim("x", "grid_workers", "864名", district_code="120101", channel="grid")])
+    >>> districts = pd.DataFrame({"district_code": ["120101", "120103", "120116"], "name_zh": ["和平区", "河西区", "滨海新区"],
+    ...     "name_en": ["Heping", "Hexi", "Binhai New Area"], "population_2020": [355000, 822174, 2067318]})
+    >>> comparable_across_districts(participation_table(claims, districts))["claim_id"].tolist()
+    ['b', 'h']
+    """
+    column = per_column_name(per)
+    rows = participation[participation[column].notna() & (participation["district_code"].astype(str) != "120000")
+                         & participation["subunit"].isna()].copy()
+    keys = [" / ".join(str(v) for v in key) for key in rows[list(LIKE_FOR_LIKE)].itertuples(index=False, name=None)]
+    rows["comparison"] = pd.array(keys, dtype="string")
+    spread = rows.groupby("comparison")["district_code"].transform("nunique")
+    rows = rows[spread >= 2]
+    return rows.sort_values(["comparison", column], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
 def _district(populations: dict[str, dict[str, Any]], claim: dict[str, Any]) -> dict[str, Any]:

@@ -110,6 +110,7 @@ class ParticipationSchema(pa.DataFrameModel):
     district_name_en: Series[str] = pa.Field(description="District name in English.")
     subunit: Series[str] = _text("Street, community or park; empty for the whole district.")
     indicator: Series[str] = pa.Field(description="Indicator id.")
+    channel: Series[str] = pa.Field(description="Channel of the claim: with indicator and unit, what a like-for-like comparison across districts shares.")
     family: Series[str] = pa.Field(isin=["participation", "capacity"], description="Indicator family.")
     value: Series[float] = pa.Field(ge=0, description="The claim's normalised value.")
     value_text: Series[str] = pa.Field(description="The number as written (9.5万余件).")

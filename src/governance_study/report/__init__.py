@@ -20,8 +20,12 @@ package (``report.resolution_for``, ``report.show_table``).
 
 from __future__ import annotations
 
+from .findings import Finding, findings_about, findings_markdown, key_findings
 from .html import (
     TABLE_MIMETYPE,
+    claim_anchor,
+    key_findings_html,
+    show_key_findings,
     show_caveats,
     show_figure,
     show_findings,
@@ -67,6 +71,13 @@ from .views import (
 )
 
 __all__ = [
+    "Finding",
+    "claim_anchor",
+    "findings_about",
+    "findings_markdown",
+    "key_findings",
+    "key_findings_html",
+    "show_key_findings",
     "BOUND_WORDS",
     "FAMILY_ORDER",
     "TABLE_MIMETYPE",

@@ -123,6 +123,36 @@ def show_findings(lines: Sequence[str], *, title: str = "Findings") -> None:
     _display({"text/html": _list_html(lines, "findings", title), "text/plain": "\n".join([title, *lines])})
 
 
+def claim_anchor(claim_id: Any) -> str:
+    """The HTML id of a claim's entry in a sources appendix: findings link to ``#claim-<claim_id>``."""
+    return f"claim-{_text(claim_id)}"
+
+
+def key_findings_html(findings: Sequence[Any], *, href=None, title: str = "Key findings",
+                      empty: str = "The data give no key finding.") -> str:
+    """Escaped HTML list of key findings (:class:`~governance_study.report.findings.Finding`), each followed by
+    links to the claims behind it: ``#claim-<id>`` in this page's sources appendix, or ``href(claim_id)``."""
+    if not findings:
+        return f'<section class="key-findings"><h2>{_esc(title)}</h2><p>{_esc(empty)}</p></section>'
+    link = href or (lambda claim_id: "#" + claim_anchor(claim_id))
+    items = []
+    for finding in findings:
+        links = ", ".join(f'<a href="{_esc(link(c))}">{_esc(c)}</a>' for c in finding.claim_ids)
+        items.append(f'<li>{_esc(finding.text)} <span class="claim-links">Claims: {links}</span></li>' if links
+                     else f"<li>{_esc(finding.text)}</li>")
+    return f'<section class="key-findings"><h2>{_esc(title)}</h2><ul>{"".join(items)}</ul></section>'
+
+
+def show_key_findings(findings: Sequence[Any], *, title: str = "Key findings",
+                      empty: str = "The data give no key finding.") -> None:
+    """Display the study's key findings, each linked to the quotes behind it in this report's sources appendix
+    (which must list :func:`~governance_study.report.claims_behind` of the findings)."""
+    findings = list(findings)
+    plain = [f"{f.text} [{', '.join(f.claim_ids)}]" for f in findings]
+    _display({"text/html": key_findings_html(findings, title=title, empty=empty),
+              "text/plain": "\n".join([title, *(plain or [empty])])})
+
+
 def show_text(*paragraphs: str) -> None:
     """Display sentences written from the data as escaped paragraphs."""
     body = "".join(f"<p>{_esc(p)}</p>" for p in paragraphs)
@@ -146,7 +176,7 @@ def sources_appendix_html(claims: pd.DataFrame, sources: pd.DataFrame | None = N
         url = _safe_url(urls.get(source_id))
         link = f' &middot; <a href="{_esc(url)}" rel="noopener noreferrer">{_esc(url)}</a>' if url else ""
         claims_html = "".join(
-            f'<li><span class="claim-id">{_esc(r["claim_id"])}</span> <strong>{_esc(r["value_text"])}</strong> '
+            f'<li id="{_esc(claim_anchor(r["claim_id"]))}"><span class="claim-id">{_esc(r["claim_id"])}</span> <strong>{_esc(r["value_text"])}</strong> '
             f'({_esc(r["indicator_label_en"])}{", " + _esc(BOUND_WORDS.get(_text(r["bound"]), r["bound"])) if _text(r["bound"]) != "exact" else ""}): '
             f'&ldquo;<span class="quote" lang="zh">{_esc(r["quote"])}</span>&rdquo;</li>'
             for r in group.to_dict("records")

@@ -100,10 +100,14 @@ def claim_id_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c == "claim_id" or c.endswith("_claim_id") or c.startswith("claim_id")]
 
 
-def claims_behind(claims: pd.DataFrame, *tables: pd.DataFrame) -> pd.DataFrame:
-    """The claims whose ids appear in any ``*claim_id`` column of ``tables``: the quotes behind their numbers."""
+def claims_behind(claims: pd.DataFrame, *tables: Any) -> pd.DataFrame:
+    """The claims whose ids appear in any ``*claim_id`` column of ``tables`` (DataFrames), or behind any finding
+    of a list of key findings: the quotes behind the numbers a report shows."""
     ids: set[str] = set()
     for table in tables:
+        if not isinstance(table, pd.DataFrame):
+            ids |= {str(c) for finding in table for c in finding.claim_ids}
+            continue
         for column in claim_id_columns(table):
             ids |= {str(v) for v in table[column].dropna()}
     return claims[claims["claim_id"].astype(str).isin(ids)].reset_index(drop=True)

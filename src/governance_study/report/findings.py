@@ -1,0 +1,236 @@
+"""Key findings: the five to ten sentences that open the index, every report and the README.
+
+Grain: one :class:`Finding` per sentence, each generated from the derived tables (never typed) and carrying the
+claim ids behind it, so that a report can link every finding to the quotes in its sources appendix. The
+sentences state only numbers that the tables hold or that exact arithmetic on them gives (:mod:`.grim`); the
+tests recompute every one of them.
+
+Order: what the audit finds in the figures themselves, then what the sources allow for resolution, then
+participation per resident like for like, then notes that keep a reader from a false conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import pandas as pd
+
+from ..metrics import grim
+from .views import BOUND_WORDS, _missing, _text
+
+#: The most participation indicators given a sentence of their own (the rest are counted in the summary).
+MAX_INDICATOR_SENTENCES = 3
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One key finding: the sentence, the claims behind it, and the kind of evidence (audit, resolution,
+    participation, note)."""
+
+    text: str
+    claim_ids: tuple[str, ...]
+    kind: str
+
+
+def _names(claims: pd.DataFrame) -> dict[str, str]:
+    pairs = claims[["district_code", "district_name_en"]].drop_duplicates("district_code")
+    return {str(c): str(n) for c, n in zip(pairs["district_code"], pairs["district_name_en"])}
+
+
+def _channel(value: Any) -> str:
+    return _text(value).replace("_", " ")
+
+
+def _ids(*values: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_text(v) for v in values if not _missing(v) and _text(v)))
+
+
+def audit_findings(audit: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
+    """Rates the reported counts give only under some rounding rule, or under none: one sentence per rate."""
+    names, channels = _names(claims), dict(zip(claims["claim_id"].astype(str), claims["channel"].astype(str)))
+    out = []
+    grim_rows = audit[(audit["check"] == "grim") & audit["is_flagged"].astype(bool)]
+    for r in grim_rows.to_dict("records"):
+        text, k, n = _text(r["reported_text"]), r["numerator"], r["denominator"]
+        where = f"{names.get(str(r['district_code']), r['district_code'])}'s {_channel(channels.get(str(r['claim_id'])))}"
+        what = _text(r["indicator"]).replace("_", " ")
+        if not _missing(k) and not _missing(n):
+            k, n = int(k), int(n)
+            decimals = grim.parse_percent(text).decimals
+            exact = grim.format_percent(k, n, decimals + 2)
+            passed = [rule for rule in grim.RULES if grim.rate_consistent(text, k, n, rule)]
+            rounded = "; ".join(f"{_RULE[rule]} gives {grim.round_percent(k, n, decimals, rule)}%" for rule in grim.RULES)
+            verdict = (f"only {' and '.join(_RULE[p] for p in passed)} gives the reported {text}%" if passed
+                       else f"no rounding rule gives the reported {text}%")
+            sentence = (f"{where}: {k} closed of {n} received is {k}/{n} = {exact} ({rounded}): {verdict} "
+                        f"{what}.")
+        elif not _missing(k):
+            k = int(k)
+            sentence = (f"{where}: no whole number of matters raised gives {k} solved at the reported {what} of "
+                        f"{text}% ({_near_miss(text, k)}); that {k} is the number raised instead is a hypothesis the "
+                        "text does not support.")
+        else:
+            continue
+        out.append(Finding(sentence, _ids(r["denominator_claim_id"], r["numerator_claim_id"], r["claim_id"]), "audit"))
+    return out
+
+
+_RULE = {"half_up": "half-up rounding", "truncate": "truncation"}
+
+
+def _near_miss(text: str, k: int) -> str:
+    """The two whole denominators either side of k / rate, with what they give (one decimal more than reported)."""
+    reported = grim.parse_percent(text)
+    centre = int(Fraction(k * 100 * 10**reported.decimals, reported.scaled))
+    return ", ".join(f"{k}/{n} = {grim.format_percent(k, n, reported.decimals + 1)}" for n in (centre, centre + 1))
+
+
+def resolution_finding(resolution: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
+    """Which districts report counts that allow a resolution interval, and what that means for comparison."""
+    if resolution.empty:
+        return [Finding("No district reports a resolution statistic in these sources.", (), "resolution")]
+    names = _names(claims)
+    districts = sorted(resolution["district_code"].astype(str).unique())
+    with_ci = resolution[resolution["ci_low_pct"].notna()]
+    ci_districts = sorted(with_ci["district_code"].astype(str).unique())
+    parts = [f"{r['statistic_id']}: {int(r['count_used'])} of {int(r['nobs_used'])}, {r['rate_basis']}"
+             for r in with_ci.to_dict("records")]
+    ids = _ids(*[v for r in with_ci.to_dict("records")
+                 for v in (r["received_claim_id"], r["closed_claim_id"], r["rate_claim_id"])])
+    named = ", ".join(names.get(c, c) for c in districts)
+    if len(ci_districts) >= 2:
+        sentence = (f"{len(ci_districts)} of the {len(districts)} districts with resolution statistics ({named}) report "
+                    f"counts that allow an interval ({'; '.join(parts)}): compare them within one channel family only.")
+    elif ci_districts:
+        sentence = (f"Only {names.get(ci_districts[0], ci_districts[0])}, of the {len(districts)} districts with "
+                    f"resolution statistics ({named}), reports counts that allow a resolution interval "
+                    f"({'; '.join(parts)}): a cross-district comparison of resolution rates is not possible with "
+                    "these sources.")
+    else:
+        sentence = (f"None of the {len(districts)} districts with resolution statistics ({named}) reports counts "
+                    "that allow an interval: resolution rates cannot be compared across districts with these sources.")
+    closed_only = resolution[resolution["rate_basis"] == "none"]
+    ids = ids + _ids(*closed_only["closed_claim_id"])
+    if len(closed_only):
+        sentence += (f" {len(closed_only)} of the {len(resolution)} statistics report only a closed count and so no "
+                     "rate at all.")
+    return [Finding(sentence, ids, "resolution")]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _figure(row: dict[str, Any], per_column: str) -> str:
+    """"Binhai New Area at least 0.97 (200余个, as of 2021-06-30)": district, bound, intensity, figure, date."""
+    word = BOUND_WORDS.get(_text(row["bound"]), "")
+    value = f"{float(row[per_column]):,.1f}" if float(row[per_column]) >= 1 else f"{float(row[per_column]):.2f}"
+    prefix = f"{word} " if word and word != "exact" else ""
+    date = f"{row['period_start']} to {row['period_end']}" if not _missing(row["period_start"]) else f"as of {row['period_end']}"
+    return f"{row['district_name_en']} {prefix}{value} ({row['value_text']}, {date})"
+
+
+def participation_findings(participation: pd.DataFrame, claims: pd.DataFrame, *, per: int = 10_000) -> list[Finding]:
+    """Participation per resident like for like (:func:`metrics.comparable_across_districts`: same indicator,
+    channel and unit in two or more districts): a summary, then each comparison side by side."""
+    from ..metrics import comparable_across_districts
+    from ..metrics.participation import per_column_name
+
+    column = per_column_name(per)
+    comparable = comparable_across_districts(participation, per=per)
+    own = participation[participation[column].notna() & (participation["district_code"].astype(str) != "120000")
+                        & participation["subunit"].isna()]
+    labels = dict(zip(claims["indicator"].astype(str), claims["indicator_label_en"].astype(str)))
+    if comparable.empty:
+        return [Finding(f"No participation or capacity figure per resident is reported like for like (same indicator, "
+                        f"channel and unit) by two districts: of the {own['district_code'].nunique()} districts with "
+                        "such figures, each counts something different, so participation cannot be compared across "
+                        "districts with these sources either.", _ids(*own["claim_id"]), "participation")]
+    keys = list(dict.fromkeys(comparable["comparison"]))
+    districts = sorted(comparable["district_name_en"].astype(str).unique())
+    others = own[~own["claim_id"].isin(comparable["claim_id"])]
+    out = [Finding(
+        f"Participation per {per:,} residents can be compared like for like (same indicator, channel and unit) "
+        f"across {len(districts)} districts ({', '.join(districts)}) for {_plural(len(keys), 'indicator')} "
+        f"({', '.join(labels.get(k.split(' / ')[0], k).lower() for k in keys)}); the other {len(others)} per-resident "
+        f"figures of {own['district_code'].nunique()} districts have no counterpart in another district.",
+        _ids(*comparable["claim_id"]), "participation")]
+    for key in keys[:MAX_INDICATOR_SENTENCES]:
+        these = comparable[comparable["comparison"] == key].to_dict("records")
+        indicator = key.split(" / ")[0]
+        out.append(Finding(
+            f"{labels.get(indicator, indicator)} per {per:,} residents: "
+            + "; ".join(_figure(r, column) for r in these) + ".", _ids(*[r["claim_id"] for r in these]),
+            "participation"))
+    return out
+
+
+def note_findings(audit: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
+    """Counts shared by statistics of different channels or measures: said once, so nobody reads a conflict."""
+    names = _names(claims)
+    out = []
+    by_id = claims.set_index(claims["claim_id"].astype(str))
+    for r in audit[audit["check"] == "shared_count"].to_dict("records"):
+        count = r["denominator"] if not _missing(r["denominator"]) else r["numerator"]
+        rates = [by_id.loc[str(c)] for c in (r["claim_id"], r["related_claim_id"])]
+        shown = " and ".join(f"{rate['indicator_label_en'].lower()} {rate['value_text']} in channel "
+                             f"{_channel(rate['channel'])}" for rate in rates)
+        out.append(Finding(
+            f"{names.get(str(r['district_code']), r['district_code'])} reports {int(count)} matters received in two "
+            f"statistics, with {shown}: no conflict, because different channels or measures describe different "
+            "sets of matters (an on-time closure rate is a share of the matters that fell due, not of those "
+            "received)." if any(rate["indicator"] == "on_time_closure_rate" for rate in rates) else
+            f"{names.get(str(r['district_code']), r['district_code'])} reports {int(count)} matters received in two "
+            f"statistics, with {shown}: no conflict, because different channels or measures describe different "
+            "sets of matters.",
+            _ids(r["denominator_claim_id"], r["numerator_claim_id"], r["claim_id"], r["related_claim_id"]), "note"))
+    return out
+
+
+def key_findings(claims: pd.DataFrame, resolution: pd.DataFrame, participation: pd.DataFrame,
+                 audit: pd.DataFrame) -> list[Finding]:
+    """The study's key findings from its derived tables (``datasets.load``): audit, resolution, participation,
+    notes, in that order. Every sentence names the claim ids behind it (``Finding.claim_ids``).
+
+    >>> from governance_study import datasets
+    >>> found = key_findings(*(datasets.load(n) for n in ("claims", "resolution", "participation", "audit")))
+    >>> 5 <= len(found) <= 10 and all(f.claim_ids for f in found)
+    True
+    """
+    return [*audit_findings(audit, claims), *resolution_finding(resolution, claims),
+            *participation_findings(participation, claims), *note_findings(audit, claims)]
+
+
+def findings_about(findings: Iterable[Finding], claim_ids: Iterable[str]) -> list[Finding]:
+    """The findings that rest on at least one of ``claim_ids`` (a district profile shows those about its own
+    figures)."""
+    wanted = {str(c) for c in claim_ids}
+    return [f for f in findings if wanted.intersection(f.claim_ids)]
+
+
+def findings_markdown(findings: Iterable[Finding]) -> str:
+    """The findings as a Markdown list (for the README), each with its claim ids in code spans."""
+    return "\n".join(f"- {f.text} ({', '.join(f'`{c}`' for c in f.claim_ids)})" for f in findings) + "\n"
+
+
+#: The README's block of key findings lies between these two lines; ``governance-study findings --readme``
+#: rewrites it from the derived data, and a test fails when it is stale.
+README_START = "<!-- key-findings:start (generated by `governance-study findings --readme`; do not edit) -->"
+README_END = "<!-- key-findings:end -->"
+
+
+def readme_with_findings(readme: str, markdown: str) -> str:
+    """``readme`` with the text between :data:`README_START` and :data:`README_END` replaced by ``markdown``.
+
+    >>> readme_with_findings(f"# x\n{README_START}\nold\n{README_END}\nrest\n", "- new\n").splitlines()[2]
+    '- new'
+    """
+    if readme.count(README_START) != 1 or readme.count(README_END) != 1:
+        raise ValueError(f"README.md must hold one line {README_START!r} and one line {README_END!r} around the key "
+                         "findings; add them where the findings belong")
+    head, rest = readme.split(README_START)
+    _, tail = rest.split(README_END)
+    return f"{head}{README_START}\n{markdown}{README_END}{tail}"
