@@ -77,8 +77,13 @@ def _figure(height_in: float):
     return Figure(figsize=(WIDTH_IN, max(1.6, height_in)), dpi=DPI, layout="constrained")
 
 
+#: Attribute set on a figure that only says the data give nothing to draw: reports show the sentence instead.
+EMPTY_MESSAGE = "governance_study_empty_message"
+
+
 def _empty(message: str, title: str):
     fig = _figure(1.6)
+    setattr(fig, EMPTY_MESSAGE, message)
     ax = fig.add_subplot()
     ax.set_axis_off()
     ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=10, color="#555555")

@@ -64,7 +64,9 @@ def table_html(frame: pd.DataFrame, *, caption: str | None = None, note: str | N
     if caption:
         parts.append(f'<p class="table-caption">{_esc(caption)}</p>')
     if frame.empty:
-        parts.append('<p class="table-note">(no rows)</p>')
+        # one sentence instead of an empty table: what is missing, and why when the caller knows
+        sentence = f"{caption or 'This table'}: nothing to show" + (f" ({note.rstrip('.')})." if note else " for this selection.")
+        return f'<div class="table-block" data-table="{_esc(name or "")}"><p class="empty-result">{_esc(sentence)}</p></div>'
     else:
         parts.append(f'<div class="table-wrap"><table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
     if note:
@@ -94,8 +96,15 @@ def show_table(frame: pd.DataFrame, *, caption: str | None = None, note: str | N
 
 
 def show_figure(fig, *, alt: str) -> None:
-    """Display a matplotlib figure as an inline PNG with alternative text, then release it."""
-    from ..plots import figure_png, figure_size_px
+    """Display a matplotlib figure as an inline PNG with alternative text, then release it. A figure that only
+    says there is nothing to draw is shown as that one sentence, not as an empty picture."""
+    from ..plots import EMPTY_MESSAGE, figure_png, figure_size_px
+
+    message = getattr(fig, EMPTY_MESSAGE, None)
+    if message:
+        fig.clear()
+        _display({"text/html": f'<p class="empty-result">{_esc(message)}</p>', "text/plain": message})
+        return
 
     png = figure_png(fig)
     width, _ = figure_size_px(fig)

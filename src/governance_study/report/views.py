@@ -61,6 +61,20 @@ def district_codes(names: Sequence[str] | str | None, districts: pd.DataFrame) -
     return list(dict.fromkeys(resolve_district(str(n), districts) for n in names))
 
 
+def require_districts(frame: pd.DataFrame, codes: Sequence[str] | None, districts: pd.DataFrame, what: str) -> None:
+    """Raise ValueError when a requested district has no row in ``frame``, naming it and listing the districts
+    that have one: a parameter such as ``districts: [Nankai, Heping]`` must not silently drop Nankai."""
+    if codes is None:
+        return
+    present = set(frame["district_code"].astype(str))
+    missing = [c for c in codes if c not in present]
+    if missing:
+        names = dict(zip(districts["district_code"].astype(str), districts["name_en"].astype(str)))
+        show = lambda cs: ", ".join(f"{names.get(c, c)} ({c})" for c in cs)  # noqa: E731
+        raise ValueError(f"no {what} for {show(missing)} in the data; districts with {what}: "
+                         f"{show(sorted(present)) or 'none'}")
+
+
 def select_districts(frame: pd.DataFrame, codes: Sequence[str] | None, column: str = "district_code") -> pd.DataFrame:
     """Rows of ``frame`` for ``codes`` (None: all rows)."""
     if codes is None:
@@ -79,8 +93,9 @@ def select_channels(resolution: pd.DataFrame, channels: Sequence[str] | str | No
     unknown = [c for c in channels if c not in known_channels | known_families]
     if unknown:
         raise ValueError(
-            f"unknown channel(s) {', '.join(map(repr, unknown))}: give channels "
-            f"({', '.join(sorted(known_channels)) or 'none'}) or channel families ({', '.join(sorted(known_families)) or 'none'})"
+            f"no resolution statistic in channel(s) {', '.join(map(repr, unknown))} for this selection: give channels "
+            f"that have one ({', '.join(sorted(known_channels)) or 'none'}) or channel families "
+            f"({', '.join(sorted(known_families)) or 'none'})"
         )
     mask = resolution["channel"].astype(str).isin(channels) | resolution["channel_family"].astype(str).isin(channels)
     return resolution[mask].reset_index(drop=True)
@@ -219,7 +234,9 @@ def resolution_for(
     from ..metrics import resolution_table
 
     table = resolution_table(claims, method=ci_method, alpha=alpha)
-    table = select_districts(table, district_codes(district_names, districts))
+    codes = district_codes(district_names, districts)
+    require_districts(table, codes, districts, "resolution statistic")
+    table = select_districts(table, codes)
     table = select_channels(table, channels)
     return with_district_names(table, districts)
 
@@ -257,6 +274,17 @@ def rates_table(resolution: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def plain_reason(exc: Exception) -> str:
+    """An error's message for a reader: without the ``function_name:`` prefix the metrics put on it for callers.
+
+    >>> plain_reason(ValueError("fit_glm: only 1 district (120101)"))
+    'only 1 district (120101)'
+    """
+    import re
+
+    return re.sub(r"^[a-z_][a-z0-9_]*: ", "", str(exc))
+
+
 @dataclass
 class Comparison:
     """Pairwise differences between districts, or why there are none."""
@@ -272,7 +300,7 @@ def compare_resolution(resolution: pd.DataFrame, *, alpha: float = 0.05, correct
     try:
         return Comparison(pairwise_differences(resolution, alpha=alpha, correction=correction))
     except ComparisonError as exc:
-        return Comparison(None, str(exc))
+        return Comparison(None, plain_reason(exc))
 
 
 def comparison_table(comparison: Comparison, districts: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -330,7 +358,7 @@ def glm_for(resolution: pd.DataFrame, *, alpha: float = 0.05) -> GlmView:
     try:
         return GlmView(fit_glm(resolution, alpha=alpha))
     except ComparisonError as exc:
-        return GlmView(None, str(exc))
+        return GlmView(None, plain_reason(exc))
 
 
 def resolution_caveats(resolution: pd.DataFrame, comparison: Comparison | None = None, glm: GlmView | None = None) -> list[str]:
@@ -407,7 +435,9 @@ def participation_for(claims: pd.DataFrame, districts: pd.DataFrame, *, district
     from ..metrics import participation_table
 
     table = participation_table(claims, districts, per=per)
-    table = select_districts(table, district_codes(district_names, districts))
+    codes = district_codes(district_names, districts)
+    require_districts(table, codes, districts, "participation or capacity figure")
+    table = select_districts(table, codes)
     return with_district_names(table, districts)
 
 

@@ -1,0 +1,185 @@
+"""The prose the study generates is tested like a metric: every key finding against the numbers it states
+(hand arithmetic here, exact fractions), every generated sentence's arithmetic by the independent checker, the
+README's findings against the derived data, and the reports' wording rules (one sentence when there is nothing,
+no internal names, requested districts that have no data named)."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import pandas as pd
+import pytest
+
+from _project import REPO
+from governance_study import datasets, report
+from governance_study.arithmetic import find_statements
+from governance_study.districts import load_districts
+from governance_study.report.findings import README_END, README_START, findings_markdown, key_findings
+from governance_study.report.html import key_findings_html, sources_appendix_html, table_html
+
+TABLES = ("claims", "resolution", "participation", "audit")
+
+
+@pytest.fixture(scope="module")
+def derived() -> dict[str, pd.DataFrame]:
+    return {name: datasets.load(name) for name in (*TABLES, "ratios", "coverage", "sources")}
+
+
+@pytest.fixture(scope="module")
+def findings(derived):
+    return key_findings(*(derived[n] for n in TABLES))
+
+
+def _text(findings, kind: str, contains: str) -> str:
+    hits = [f.text for f in findings if f.kind == kind and contains in f.text]
+    assert len(hits) == 1, (kind, contains, [f.text for f in findings])
+    return hits[0]
+
+
+def test_five_to_ten_findings_each_naming_existing_claims(findings, derived):
+    assert 5 <= len(findings) <= 10
+    known = set(derived["claims"]["claim_id"])
+    for finding in findings:
+        assert finding.claim_ids and set(finding.claim_ids) <= known, finding
+
+
+def test_truncation_finding_states_what_exact_arithmetic_gives(findings):
+    text = _text(findings, "audit", "591 closed of 657")
+    exact = Fraction(591 * 100, 657)  # 89.9543...%
+    assert f"591/657 = {int(exact * 1000) / 1000:.3f}%" in text  # 89.954, three decimals truncated
+    assert int(exact * 10 + Fraction(1, 2)) == 900 and "half-up rounding gives 90.0%" in text
+    assert int(exact * 10) == 899 and "truncation gives 89.9%" in text
+    assert "only truncation gives the reported 89.9% closure rate" in text
+
+
+def test_577_finding_fits_no_denominator_and_labels_the_hypothesis(findings):
+    text = _text(findings, "audit", "577 solved")
+    # 577/n = 98.27% needs 577/0.98275 < n <= 577/0.98265 under half-up: no whole n in (587.13, 587.19]
+    assert not [n for n in range(578, 700) if Fraction(9826_5, 10**5) <= Fraction(577, n) < Fraction(9827_5, 10**5)]
+    assert not [n for n in range(578, 700) if Fraction(9827, 10**4) <= Fraction(577, n) < Fraction(9828, 10**4)]
+    assert "577/587 = 98.296%" in text and "577/588 = 98.129%" in text
+    assert int(Fraction(577 * 100, 587) * 1000) == 98296 and int(Fraction(577 * 100, 588) * 1000) == 98129
+    assert "hypothesis the text does not support" in text
+
+
+def test_resolution_finding_counts_districts_and_statistics(findings, derived):
+    text = _text(findings, "resolution", "resolution interval")
+    res = derived["resolution"]
+    with_ci = res[res["ci_low_pct"].notna()]
+    assert set(with_ci["district_code"]) == {"120101"} and "Only Heping" in text
+    assert f"of the {res['district_code'].nunique()} districts with resolution statistics" in text
+    assert "777 of 821, implied" in text and "591 of 657, recomputed" in text
+    closed_only = int((res["rate_basis"] == "none").sum())
+    assert f"{closed_only} of the {len(res)} statistics report only a closed count" in text
+    assert "not possible with these sources" in text
+
+
+def test_participation_findings_compare_only_like_for_like(findings, derived):
+    part = derived["participation"]
+    summary = _text(findings, "participation", "can be compared like for like")
+    # independently: district rows with an intensity, grouped by indicator, channel and unit
+    own = part[part["per_10k"].notna() & (part["district_code"] != "120000") & part["subunit"].isna()]
+    spread = own.groupby(["indicator", "channel", "unit"])["district_code"].nunique()
+    shared = spread[spread >= 2]
+    assert [i for i, _, _ in shared.index] == ["grids"]
+    n_comparable = int(own.set_index(["indicator", "channel", "unit"]).index.isin(shared.index).sum())
+    assert f"the other {len(own) - n_comparable} per-resident figures of {own['district_code'].nunique()} districts" in summary
+    grids = _text(findings, "participation", "Grids per 10,000")
+    assert f"Binhai New Area {6926 / 2067318 * 10000:.1f} (6926个, as of 2021-09-28)" in grids  # 33.5
+    assert f"Hexi {1475 / 822174 * 10000:.1f} (1475个, as of 2021-03-19)" in grids  # 17.9
+    assert "Organisations engaged" not in " ".join(f.text for f in findings)  # different channels: not compared
+
+
+def test_note_finding_keeps_the_657s_apart(findings):
+    text = _text(findings, "note", "657 matters received")
+    assert "closure rate 89.9% in channel mediation centre" in text
+    assert "on-time closure rate 100% in channel petition" in text and "no conflict" in text
+
+
+def test_every_generated_sentence_states_correct_arithmetic(findings, derived):
+    """Findings, audit findings, notes on rows, caveats, summaries and raw notes: every 'k/n = p%', sum and
+    'p% of n' they write is recomputed by the independent checker (governance_study.arithmetic)."""
+    gazetteer = load_districts()
+    claims = derived["claims"]
+    resolution = report.resolution_for(claims, gazetteer)
+    comparison = report.compare_resolution(resolution)
+    glm = report.glm_for(resolution)
+    participation = report.participation_for(claims, gazetteer)
+    ratios = report.ratios_for(claims, gazetteer)
+    texts = [f.text for f in findings]
+    texts += derived["audit"]["finding"].dropna().tolist() + derived["resolution"]["note"].dropna().tolist()
+    texts += derived["participation"]["caveat"].dropna().tolist() + derived["ratios"]["caveat"].tolist()
+    texts += derived["ratios"]["comparability"].tolist() + claims["note"].dropna().tolist()
+    texts += report.resolution_caveats(resolution, comparison, glm) + report.participation_caveats(participation, ratios)
+    texts += report.audit_summary(derived["audit"]) + report.coverage_findings(derived["coverage"])
+    for code in ("120101", "120116"):
+        texts += report.profile_summary(report.district_profile(code, claims, gazetteer))
+    statements = [s for t in texts for s in find_statements(t)]
+    assert len(statements) >= 8  # the prose does state arithmetic; all of it must hold
+    wrong = [s for s in statements if not s.is_correct]
+    assert not wrong, wrong
+
+
+def test_numbers_in_findings_come_from_their_claims_or_arithmetic(findings, derived):
+    """Every number a finding states is a value of a claim it names, a date of one, a figure per 10,000
+    residents of one, part of a correct arithmetic statement, or a count stated with its noun (checked in the
+    tests above)."""
+    claims = derived["claims"].set_index("claim_id")
+    counted = re.compile(r"\b\d+ (of the|districts?|indicators?|statistics|per-resident)\b|per 10,000")
+    for finding in findings:
+        cited = claims.loc[list(finding.claim_ids)]
+        allowed = {str(int(v)) if float(v).is_integer() else str(v) for v in cited["value"]}
+        allowed |= {d for d in pd.concat([cited["period_start"], cited["period_end"]]).dropna()}
+        covered = [(s.start, s.start + len(s.text)) for s in find_statements(finding.text) if s.is_correct]
+        covered += [(m.start(), m.end()) for m in counted.finditer(finding.text)]
+        covered += [(m.start(), m.end()) for m in re.finditer(r"\d{4}-\d{2}-\d{2}", finding.text)]
+        covered += [(m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+(-[a-z0-9]+)+", finding.text)]  # ids
+        for m in re.finditer(r"\d[\d,]*(\.\d+)?%?", finding.text):
+            token = m.group(0).rstrip("%").replace(",", "")
+            if any(a <= m.start() and m.end() <= b for a, b in covered) or token in allowed:
+                continue
+            if m.group(0).endswith("%") and token in {str(v) for v in cited["value_text"].str.rstrip("%")}:
+                continue
+            raise AssertionError(f"{m.group(0)!r} in {finding.text!r} is not traced to its claims")
+
+
+def test_readme_key_findings_are_generated_from_the_derived_data(findings):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split(README_START)[1].split(README_END)[0]
+    assert block.strip() == findings_markdown(findings).strip(), "run `governance-study findings --readme`"
+    assert readme.index(README_START) < readme.index("## Two commands")  # on the first screen
+
+
+def test_findings_link_to_quotes_in_the_appendix(findings, derived):
+    html = key_findings_html(findings)
+    behind = report.claims_behind(derived["claims"], findings)
+    appendix = sources_appendix_html(behind, derived["sources"])
+    for claim_id in {c for f in findings for c in f.claim_ids}:
+        assert f'href="#claim-{claim_id}"' in html and f'id="claim-{claim_id}"' in appendix
+
+
+def test_nothing_to_show_is_one_sentence_not_an_empty_table():
+    html = table_html(pd.DataFrame(), caption="Differences between districts", note="only one district (120101).")
+    assert "<table" not in html
+    assert "Differences between districts: nothing to show (only one district (120101))." in html
+
+
+def test_messages_carry_no_internal_function_names(derived):
+    gazetteer = load_districts()
+    resolution = report.resolution_for(derived["claims"], gazetteer)
+    comparison, glm = report.compare_resolution(resolution), report.glm_for(resolution)
+    for reason in (comparison.reason, glm.reason):
+        assert reason and not re.match(r"^[a-z_]+:", reason), reason
+    assert not any("pairwise_differences" in c or "fit_glm" in c for c in report.resolution_caveats(resolution, comparison, glm))
+
+
+def test_a_requested_district_without_data_is_an_error_listing_what_exists(derived):
+    gazetteer = load_districts()
+    with pytest.raises(ValueError, match=r"no resolution statistic for Nankai \(120104\) in the data; districts with "
+                                         r"resolution statistic: Heping \(120101\), Binhai New Area \(120116\)"):
+        report.resolution_for(derived["claims"], gazetteer, district_names=["Nankai", "Heping"])
+    with pytest.raises(ValueError, match=r"no participation or capacity figure for Nankai \(120104\)"):
+        report.participation_for(derived["claims"], gazetteer, district_names=["南开区"])
+    with pytest.raises(ValueError, match=r"no resolution statistic in channel\(s\) 'hotline'.*give channels that have one"):
+        report.resolution_for(derived["claims"], gazetteer, channels=["hotline"])
