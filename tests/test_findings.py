@@ -69,7 +69,8 @@ def test_resolution_finding_counts_districts_and_statistics(findings, derived):
     with_ci = res[res["ci_low_pct"].notna()]
     assert set(with_ci["district_code"]) == {"120101"} and "Only Heping" in text
     assert f"of the {res['district_code'].nunique()} districts with resolution statistics" in text
-    assert "777 of 821, implied" in text and "591 of 657, recomputed" in text
+    assert "777 of 821, implied (94.6% of 821 is 777)" in text and "591 of 657, recomputed" in text
+    assert [k for k in range(822) if Fraction(9455, 10000) <= Fraction(k, 821) < Fraction(9465, 10000)] == [777]
     closed_only = int((res["rate_basis"] == "none").sum())
     assert f"{closed_only} of the {len(res)} statistics report only a closed count" in text
     assert "not possible with these sources" in text
@@ -126,15 +127,23 @@ def test_numbers_in_findings_come_from_their_claims_or_arithmetic(findings, deri
     residents of one, part of a correct arithmetic statement, or a count stated with its noun (checked in the
     tests above)."""
     claims = derived["claims"].set_index("claim_id")
+    gazetteer = pd.read_csv(REPO / "data/raw/reference/districts.csv", dtype=str)
+    population = dict(zip(gazetteer["district_code"], gazetteer["population_2020"].astype(int)))
     counted = re.compile(r"\b\d+ (of the|districts?|indicators?|statistics|per-resident)\b|per 10,000")
     for finding in findings:
         cited = claims.loc[list(finding.claim_ids)]
         allowed = {str(int(v)) if float(v).is_integer() else str(v) for v in cited["value"]}
         allowed |= {d for d in pd.concat([cited["period_start"], cited["period_end"]]).dropna()}
-        covered = [(s.start, s.start + len(s.text)) for s in find_statements(finding.text) if s.is_correct]
+        for value, code in zip(cited["value"], cited["district_code"]):  # per 10,000 census residents, by hand
+            per_10k = float(value) / population[code] * 10_000
+            allowed |= {f"{per_10k:.1f}", f"{per_10k:.2f}"}
+        correct = [s for s in find_statements(finding.text) if s.is_correct]
+        covered = [(s.start, s.start + len(s.text)) for s in correct]
+        allowed |= {n.replace(",", "") for s in correct for n in re.findall(r"\d[\d,]*(?:\.\d+)?", s.text)}
         covered += [(m.start(), m.end()) for m in counted.finditer(finding.text)]
         covered += [(m.start(), m.end()) for m in re.finditer(r"\d{4}-\d{2}-\d{2}", finding.text)]
         covered += [(m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+(-[a-z0-9]+)+", finding.text)]  # ids
+        covered += _verified_roundings(finding.text)
         for m in re.finditer(r"\d[\d,]*(\.\d+)?%?", finding.text):
             token = m.group(0).rstrip("%").replace(",", "")
             if any(a <= m.start() and m.end() <= b for a, b in covered) or token in allowed:
@@ -142,6 +151,21 @@ def test_numbers_in_findings_come_from_their_claims_or_arithmetic(findings, deri
             if m.group(0).endswith("%") and token in {str(v) for v in cited["value_text"].str.rstrip("%")}:
                 continue
             raise AssertionError(f"{m.group(0)!r} in {finding.text!r} is not traced to its claims")
+
+
+def _verified_roundings(text: str) -> list[tuple[int, int]]:
+    """Spans of "half-up rounding gives 90.0%" / "truncation gives 89.9%" that follow "k/n = ..." and are right."""
+    spans = []
+    ratio = re.search(r"(\d+)/(\d+) =", text)
+    for m in re.finditer(r"(half-up rounding|truncation) gives (\d+)(?:\.(\d+))?%", text):
+        assert ratio, text
+        k, n = int(ratio.group(1)), int(ratio.group(2))
+        decimals = len(m.group(3) or "")
+        scaled = Fraction(100 * k * 10**decimals, n)
+        expected = int(scaled + Fraction(1, 2)) if m.group(1).startswith("half") else int(scaled)
+        assert int((m.group(2) + (m.group(3) or ""))) == expected, (m.group(0), text)
+        spans.append((m.start(), m.end()))
+    return spans
 
 
 def test_readme_key_findings_are_generated_from_the_derived_data(findings):

@@ -289,10 +289,13 @@ def _finding_numerator(what: str, text: str, k: int, results: dict[str, bool], r
             f"({_near_miss(text, k)}), so {k} cannot be the closed count behind this rate.")
     # Say what the count could be instead: the denominator, as another reading of the sentence suggests.
     alternatives = []
+    decimals = grim.parse_percent(text).decimals
     for rule in rules:
         lo, hi = grim.numerator_bounds(text, k, rule)  # type: ignore[arg-type]
-        if lo <= hi:
-            alternatives.append(f"{lo if lo == hi else f'{lo} to {hi}'}/{k} gives it under {_RULE_WORDS[rule]}")
+        if lo == hi:
+            alternatives.append(f"{lo}/{k} = {grim.format_percent(lo, k, decimals + 1)} gives it under {_RULE_WORDS[rule]}")
+        elif lo < hi:
+            alternatives.append(f"k/{k} gives it for k = {lo} to {hi} under {_RULE_WORDS[rule]}")
     if alternatives:
         return head + (f" Only if {k} were the number raised, which the text does not say (it reports {k} "
                        f"solved or closed), would the rate fit: {'; '.join(alternatives)}. A hypothesis, not a reading.")

@@ -88,6 +88,17 @@ def _near_miss(text: str, k: int) -> str:
     return ", ".join(f"{k}/{n} = {grim.format_percent(k, n, reported.decimals + 1)}" for n in (centre, centre + 1))
 
 
+def _basis(r: dict[str, Any]) -> str:
+    """"heping23-mediation: 591 of 657, recomputed"; an implied count says which rate and count imply it."""
+    k, n = int(r["count_used"]), int(r["nobs_used"])
+    if r["rate_basis"] != "implied":
+        return f"{r['statistic_id']}: {k} of {n}, {r['rate_basis']}"
+    lo, hi = int(r["consistent_closed_min"]), int(r["consistent_closed_max"])
+    if lo == hi:
+        return f"{r['statistic_id']}: {k} of {n}, implied ({r['reported_rate_text']}% of {n} is {k})"
+    return f"{r['statistic_id']}: {lo} to {hi} of {n}, implied by the reported {r['reported_rate_text']}%"
+
+
 def resolution_finding(resolution: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
     """Which districts report counts that allow a resolution interval, and what that means for comparison."""
     if resolution.empty:
@@ -96,8 +107,7 @@ def resolution_finding(resolution: pd.DataFrame, claims: pd.DataFrame) -> list[F
     districts = sorted(resolution["district_code"].astype(str).unique())
     with_ci = resolution[resolution["ci_low_pct"].notna()]
     ci_districts = sorted(with_ci["district_code"].astype(str).unique())
-    parts = [f"{r['statistic_id']}: {int(r['count_used'])} of {int(r['nobs_used'])}, {r['rate_basis']}"
-             for r in with_ci.to_dict("records")]
+    parts = [_basis(r) for r in with_ci.to_dict("records")]
     ids = _ids(*[v for r in with_ci.to_dict("records")
                  for v in (r["received_claim_id"], r["closed_claim_id"], r["rate_claim_id"])])
     named = ", ".join(names.get(c, c) for c in districts)
