@@ -302,6 +302,27 @@ def test_every_report_has_provenance_citation_and_sources(study_run):
         assert "cdn" not in html.split("</head>")[0].lower(), path
 
 
+def test_every_report_opens_with_key_findings_whose_links_resolve(study_run):
+    """The index and each report lead with the key findings; every claim link lands on a quote: in the report's
+    own sources appendix, or (from the index) in the district profile that lists the claim."""
+    for path in _reports(study_run):
+        html = path.read_text(encoding="utf-8")
+        body = html.split("<main", 1)[-1]
+        assert "Key findings" in body, path
+        for href in re.findall(r'<a href="([^"]*#claim-[^"]+)"', html):
+            page, anchor = href.split("#")
+            target = (path.parent / page) if page else path
+            assert target.is_file(), (path, href)
+            assert f'id="{anchor}"' in target.read_text(encoding="utf-8"), (path, href)
+    index = (study_run.paths.reports / "index.html").read_text(encoding="utf-8")
+    assert index.index("Key findings") < index.index("What the study is")
+    assert 'href="districts/120101.html#claim-heping23-mediation-closed"' in index
+    audit = (study_run.paths.reports / "04_reporting_audit.html").read_text(encoding="utf-8")
+    assert 'href="#claim-heping23-enterprise-solved"' in audit and "hypothesis the text does not support" in audit
+    dongli = (study_run.paths.reports / "districts/120110.html").read_text(encoding="utf-8")
+    assert "No key finding of the study rests on this district" in dongli
+
+
 def test_hostile_source_text_is_escaped(study_run):
     escaped = HOSTILE_MARKUP.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     for path in (study_run.paths.reports / "01_sources_and_coverage.html", study_run.paths.reports / "districts/120101.html"):

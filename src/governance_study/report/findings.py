@@ -233,9 +233,10 @@ README_END = "<!-- key-findings:end -->"
 
 
 def readme_with_findings(readme: str, markdown: str) -> str:
-    """``readme`` with the text between :data:`README_START` and :data:`README_END` replaced by ``markdown``.
+    r"""``readme`` with the text between :data:`README_START` and :data:`README_END` replaced by ``markdown``.
 
-    >>> readme_with_findings(f"# x\n{README_START}\nold\n{README_END}\nrest\n", "- new\n").splitlines()[2]
+    >>> text = "\n".join(["# x", README_START, "old", README_END, "rest", ""])
+    >>> readme_with_findings(text, "- new\n").splitlines()[2]
     '- new'
     """
     if readme.count(README_START) != 1 or readme.count(README_END) != 1:

@@ -263,7 +263,8 @@ def rates_table(resolution: pd.DataFrame) -> pd.DataFrame:
                 "Period": _period(r["period_start"], r["period_end"]),
                 "Received": _count(r.get("received"), r.get("received_bound")),
                 "Closed": _count(r.get("closed"), r.get("closed_bound")),
-                "Reported rate %": _text(r.get("reported_rate_text")),
+                "Rate reported": (f"{_text(r.get('reported_rate_text'))}% {_text(r.get('rate_indicator')).replace('on_time', 'on-time').replace('_', ' ')}"
+                                  if _text(r.get("reported_rate_text")) else ""),
                 "Rate %": None if _missing(r.get("rate_pct")) else round(float(r["rate_pct"]), 2),
                 "Interval %": interval,
                 "Basis": _text(r.get("rate_basis")),
@@ -491,6 +492,8 @@ def _number(value: Any) -> int | float:
 
 
 def ratios_display(ratios: pd.DataFrame) -> pd.DataFrame:
+    """Display table: one row per ratio with its two figures, what differs between them, and the verdict
+    against the same ratio in other districts."""
     rows = []
     for r in ratios.to_dict("records"):
         bound = BOUND_WORDS.get(_text(r["ratio_bound"]), _text(r["ratio_bound"]))
@@ -504,6 +507,7 @@ def ratios_display(ratios: pd.DataFrame) -> pd.DataFrame:
                 "Same period": bool(r["is_same_period"]),
                 "Same source": bool(r["is_same_source"]),
                 "Caveat": _text(r.get("caveat")),
+                "Across districts": _text(r.get("comparability")),
             }
         )
     return pd.DataFrame(rows)

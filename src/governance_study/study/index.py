@@ -54,13 +54,14 @@ def write_index(paths: ProjectPaths, study: Study, reports: list[Report], result
             }
         )
     cff = load_citation(paths)
-    findings = _key_findings(paths, reports)
+    findings, findings_error = _key_findings(paths, reports)
     description = list(study.description) or [str(cff.get("abstract", "")).strip()]
     provenance = collect(paths, git=git, derived=inputs.derived)
     provenance.duration_s = round(result.seconds or 0.0, 2) or None
     html = render_index(
         study={"title": study.title, "description": description},
         findings=findings,
+        findings_error=findings_error,
         groups=[{"title": title, "reports": items} for title, items in groups.items()],
         failures=[{"report_id": o.report.report_id, "message": o.message} for o in result.failed],
         citation=study_citation(paths, git=git),
@@ -71,13 +72,17 @@ def write_index(paths: ProjectPaths, study: Study, reports: list[Report], result
     return target
 
 
-def _key_findings(paths: ProjectPaths, reports: list[Report]) -> list[dict[str, Any]]:
+def _key_findings(paths: ProjectPaths, reports: list[Report]) -> tuple[list[dict[str, Any]], str | None]:
     """The study's key findings from ``data/derived/``, each claim linked to its quote in the district profile
-    that lists it (``districts/<code>.html#claim-<id>``), when the study has that profile."""
+    that lists it (``districts/<code>.html#claim-<id>``), when the study has that profile; or, when the derived
+    tables cannot be read, no findings and the reason (the index still lists the reports)."""
     from .. import datasets
     from ..report import claim_anchor, key_findings
 
-    tables = {name: datasets.load(name, paths) for name in ("claims", "resolution", "participation", "audit")}
+    try:
+        tables = {name: datasets.load(name, paths) for name in ("claims", "resolution", "participation", "audit")}
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        return [], f"the derived tables cannot be read ({exc})"
     claims = tables["claims"]
     district_of = dict(zip(claims["claim_id"].astype(str), claims["district_code"].astype(str)))
     profiles = {r.output for r in reports}
@@ -88,4 +93,4 @@ def _key_findings(paths: ProjectPaths, reports: list[Report]) -> list[dict[str, 
             page = f"districts/{district_of.get(claim_id)}.html"
             links.append({"claim_id": claim_id, "href": f"{page}#{claim_anchor(claim_id)}" if page in profiles else None})
         out.append({"text": finding.text, "links": links})
-    return out
+    return out, None
