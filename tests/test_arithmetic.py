@@ -115,8 +115,8 @@ def test_sum():
 
 # --- p% of n is k --------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("verb", ["is", "is about", "gives", "="])
-def test_share_of_verbs(verb: str):
+@pytest.mark.parametrize("verb", ["is about", "is approximately", "≈"])
+def test_share_of_about_allows_rounding(verb: str):
     # 77700/821 = 94.640...: both conventions give 94.6; 776 gives 94.518, 778 gives 94.762.
     assert 77700 * 1000 // 821 == 94640 and 77600 * 10 // 821 == 945 and 77800 * 10 // 821 == 947
     s = only(f"94.6% of 821 {verb} 777")
@@ -124,27 +124,38 @@ def test_share_of_verbs(verb: str):
     assert not only(f"94.6% of 821 {verb} 776").is_correct
 
 
+@pytest.mark.parametrize("verb", ["is", "gives", "=", "equals"])
+def test_share_of_without_about_claims_the_exact_product(verb: str):
+    # 0.946 * 821 = 776.666 exactly: "is 777" overstates it
+    assert 946 * 821 == 776666
+    s = only(f"94.6% of 821 {verb} 777")
+    assert (s.kind, s.is_correct, s.expected) == ("share_of", False, "776.666")
+    assert only(f"12.5% of 8 {verb} 1").is_correct  # 0.125 * 8 = 1 exactly
+
+
 def test_share_of_rules():
-    assert only("94.6% of 821 is 777.0").is_correct        # the value is whole
-    assert not only("12.5% of 8 is 1.5").is_correct        # not a whole number
-    assert only("12.5% of 8 gives 1").is_correct            # exact
-    assert only("90% of 1,000 is 905").is_correct           # truncation: 90.5% -> 90%
-    assert only("90% of 1,000 is 895").is_correct           # half-up: 89.5% -> 90%
-    assert not only("90% of 1,000 is 894").is_correct
+    assert only("94.6% of 821 is about 777.0").is_correct  # the value is whole
+    assert not only("12.5% of 8 is about 1.5").is_correct  # not a whole number
+    assert only("90% of 1,000 is about 905").is_correct     # truncation: 90.5% -> 90%
+    assert only("90% of 1,000 is about 895").is_correct     # half-up: 89.5% -> 90%
+    assert not only("90% of 1,000 is about 894").is_correct
     # 89.5 <= 100k/1000 < 91 gives k = 895..909.
-    assert only("90% of 1,000 is 900").expected == "895 to 909"
-    assert only("50% of 3 is 1").expected == "none"         # 1/3 = 33%, 2/3 = 66%
+    assert only("90% of 1,000 is about 900").expected == "895 to 909"
+    assert only("50% of 3 is about 1").expected == "none"   # 1/3 = 33%, 2/3 = 66%
 
 
 def test_share_of_messages():
     # 700/821 = 85.261...%; 0.946 * 821 = 776.666 exactly.
     assert 70000 * 1000 // 821 == 85261 and 946 * 821 == 776666
-    assert arithmetic_problems("94.6% of 821 is 700") == [
-        "'94.6% of 821 is 700' is wrong: 700/821 = 85.261...%; 94.6% of 821 = 776.666, and k/821 gives 94.6% "
+    assert arithmetic_problems("94.6% of 821 is about 700") == [
+        "'94.6% of 821 is about 700' is wrong: 700/821 = 85.261...%; 94.6% of 821 = 776.666, and k/821 gives 94.6% "
         "(half-up or truncation) only for k = 777"]
-    assert arithmetic_problems("50% of 3 is 1") == [
-        "'50% of 3 is 1' is wrong: 1/3 = 33.33...%; 50% of 3 = 1.5, and no whole number k gives k/3 = 50% "
+    assert arithmetic_problems("50% of 3 is about 1") == [
+        "'50% of 3 is about 1' is wrong: 1/3 = 33.33...%; 50% of 3 = 1.5, and no whole number k gives k/3 = 50% "
         "(half-up or truncation)"]
+    assert arithmetic_problems("94.6% of 821 is 777") == [
+        "'94.6% of 821 is 777' is wrong: 777/821 = 94.640...%; 94.6% of 821 = 776.666, and write 'is about 777' or "
+        "'k/821 = ...%' if the product is not exact"]
 
 
 # --- unverifiable divisions ----------------------------------------------------------------------------------------
@@ -233,7 +244,7 @@ def test_note_rounds_half_up():
 
 
 def test_statements_in_order_and_wrong_ones_reported():
-    text = "66255+6319 = 72574; 591/657 = 89.96%; 94.6% of 821 is 777; 577/0.9827 implies 587"
+    text = "66255+6319 = 72574; 591/657 = 89.96%; 94.6% of 821 is about 777; 577/0.9827 implies 587"
     assert [(s.kind, s.is_correct) for s in find_statements(text)] == [
         ("sum", True), ("ratio_percent", False), ("share_of", True), ("unverifiable", False)]
     assert [p.split("' ")[0] for p in arithmetic_problems(text)] == ["'591/657 = 89.96%", "'577/0.9827 implies 587"]

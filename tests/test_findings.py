@@ -69,7 +69,8 @@ def test_resolution_finding_counts_districts_and_statistics(findings, derived):
     with_ci = res[res["ci_low_pct"].notna()]
     assert set(with_ci["district_code"]) == {"120101"} and "Only Heping" in text
     assert f"of the {res['district_code'].nunique()} districts with resolution statistics" in text
-    assert "777 of 821, implied (94.6% of 821 is 777)" in text and "591 of 657, recomputed" in text
+    assert "777 of 821, implied (only 777/821 = 94.640% gives the reported 94.6%)" in text
+    assert "591 of 657, recomputed" in text and int(Fraction(77700, 821) * 1000) == 94640
     assert [k for k in range(822) if Fraction(9455, 10000) <= Fraction(k, 821) < Fraction(9465, 10000)] == [777]
     closed_only = int((res["rate_basis"] == "none").sum())
     assert f"{closed_only} of the {len(res)} statistics report only a closed count" in text
@@ -96,6 +97,8 @@ def test_note_finding_keeps_the_657s_apart(findings):
     text = _text(findings, "note", "657 matters received")
     assert "closure rate 89.9% in channel mediation centre" in text
     assert "on-time closure rate 100% in channel petition" in text and "no conflict" in text
+    # it must not assert what the article does not say: that the two 657s are different matters
+    assert "even if the two counts are the same matters" in text and "different sets of matters" not in text
 
 
 def test_every_generated_sentence_states_correct_arithmetic(findings, derived):

@@ -13,8 +13,9 @@ Forms (numbers may carry thousands separators, "74,425"):
   used in prose (Chinese reports often truncate), so either is accepted: 591/657 = 89.954...%, so "90.0%" (half-up)
   and "89.9%" (truncation) are both correct and "89.96%" is wrong. "≈" is read like "=".
 - ``a + b + c = s`` (``sum``): correct iff exact.
-- ``p% of n is k`` / ``is about k`` / ``gives k`` / ``= k`` (``share_of``): correct iff k is a whole number and
-  k/n gives p% by the rule above.
+- ``p% of n is k`` / ``gives k`` / ``= k`` (``share_of``): correct iff p% of n is exactly k; with "is about k"
+  (approximately, roughly, around) or "≈ k": iff k is a whole number and k/n gives p% by the rule above
+  ("94.6% of 821 is 777" is wrong, 776.666; "is about 777" is right).
 - ``a/b`` with numbers on both sides followed by a word stating a result ("implies", "gives", "is", "=",
   "makes", "equals", "≈", "about") that no form above covers (``unverifiable``, never correct): the reader cannot
   check it, so the curator should restate it. "is not"/"is no" state no result: "183/215 is not a closure
@@ -122,10 +123,17 @@ def _share(m: re.Match[str]) -> tuple[Statement, str]:
     half, step = Fraction(1, 2 * 10**d), Fraction(1, 10**d)
     lo, hi = -(-nq * (pq - half) / 100 // 1), -(-nq * (pq + step) / 100 // 1) - 1
     expected = "none" if lo > hi else str(lo) if lo == hi else f"{lo} to {hi}"
-    ok = kq.denominator == 1 and lo <= kq <= hi
+    # "is k", "= k", "gives k", "equals k" claim the product exactly; only "about"-words and "≈" allow rounding
+    loose = re.search(r"(about|approximately|roughly|around|≈)", m[0]) is not None
+    exact = pq * nq / 100
+    ok = kq.denominator == 1 and lo <= kq <= hi if loose else kq == exact
+    if not loose:
+        expected = _show(exact, d + 3)
     ratio = "undefined" if nq == 0 else _show(kq / nq * 100, d + 2) + "%"
     share = f"{k}/{n} = {ratio}; {p}% of {n} = {_show(pq * nq / 100, d + 3)}"
-    if lo > hi:
+    if not loose and not ok:
+        fix = f"write 'is about {expected if lo > hi else lo}' or 'k/{n} = ...%' if the product is not exact"
+    elif lo > hi:
         fix = f"no whole number k gives k/{n} = {p}% (half-up or truncation)"
     else:
         fix = f"k/{n} gives {p}% (half-up or truncation) only for k = {expected}"

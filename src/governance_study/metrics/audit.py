@@ -63,8 +63,9 @@ _LOWER_BOUNDS = ("at_least", "more_than")
 
 
 def audit_table(claims: pd.DataFrame, *, rules: tuple[str, ...] = ("half_up", "truncate")) -> pd.DataFrame:
-    """The reporting audit. One row per reported rate (check ``grim``), plus one row per conflicting pair of
-    statistics, per statistic with a unit mismatch and per statistic with more closed than received.
+    """The reporting audit. One row per reported rate (check ``grim``), plus one row per pair of statistics sharing
+    a count (``conflict`` or ``shared_count``), per statistic with a unit mismatch and per statistic with more
+    closed than received.
 
     Columns:
 
@@ -403,11 +404,14 @@ def _conflict_rows(stats: list[Statistic], names: dict[str, str] | None = None) 
             both = (f"{_words(rate_a['indicator'])} {text_a}% ({rate_a['claim_id']}, channel {a.first('channel')}) and "
                     f"{_words(rate_b['indicator'])} {text_b}% ({rate_b['claim_id']}, channel {b.first('channel')})")
             if differs:
+                same_base = rate_a.get("rate_base") == rate_b.get("rate_base")
                 row["finding"] = (
                     f"{where} reports {count}{unit} {role} in two statistics: {both}. Not a conflict: they differ in "
-                    f"{' and '.join(differs)}, so the rates describe different sets of matters"
-                    + ("; an on-time closure rate is a share of the matters that fell due, not of those received"
-                       if "on_time_closure_rate" in (rate_a["indicator"], rate_b["indicator"]) else "")
+                    f"{' and '.join(differs)}"
+                    + (", and would conflict only if both counted the same matters, which is not stated"
+                       if same_base else
+                       ", and the rates have different bases (an on-time closure rate is a share of the matters that "
+                       "fell due, not of those received), so both can hold even if the counts are the same matters")
                     + ". The equal count is not explained by the article."
                 )
             else:

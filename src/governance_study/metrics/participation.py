@@ -177,13 +177,14 @@ def _district(populations: dict[str, dict[str, Any]], claim: dict[str, Any]) -> 
 def _caveats(claim: dict[str, Any], per: int) -> list[str]:
     out = []
     bound = claim["bound"]
+    # the bound carries over to the intensity only where there is one
+    also = "; so is the intensity" if not claim["subunit"] and per_resident_comparable(claim) else ""
     if bound == "at_least":
-        out.append(f"{claim['value_text']} is a lower bound (at least {claim['value']:,.0f}); so is the intensity.")
+        out.append(f"{claim['value_text']} is a lower bound (at least {claim['value']:,.0f}){also}.")
     elif bound == "more_than":
-        out.append(f"{claim['value_text']} is a strict lower bound (more than {claim['value']:,.0f}); "
-                   "so is the intensity.")
+        out.append(f"{claim['value_text']} is a strict lower bound (more than {claim['value']:,.0f}){also}.")
     elif bound == "approx":
-        out.append(f"{claim['value_text']} is approximate; so is the intensity.")
+        out.append(f"{claim['value_text']} is approximate{also}.")
     if claim["subunit"]:
         out.append(f"The figure is for {claim['subunit']}, not the whole district: no per-resident intensity, "
                    "because the district's population is not its base.")
@@ -398,8 +399,9 @@ def _add_comparability(rows: list[dict[str, Any]], populations: dict[str, dict[s
         if row["subunit"]:
             row["comparability"] = f"A figure for {row['subunit']}, not a whole district: not compared across districts."
         elif like:
-            row["comparability"] = (f"Like for like with {', '.join(name(c) for c in like)}: same indicators, same kind "
-                                    "of source and same years on both sides.")
+            row["comparability"] = (f"Like for like with {', '.join(name(c) for c in like)}: same indicators, figures "
+                                    "of the same kind (census or article) and of the same year on each side; each "
+                                    "figure's note says how its article counts it.")
         elif others:
             unlike = sorted({o["district_code"] for o in others})
             reasons = sorted({r for o in others for r in ratio_comparability(row, o)})

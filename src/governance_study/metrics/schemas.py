@@ -168,8 +168,9 @@ class RatioSchema(pa.DataFrameModel):
 
 
 class AuditSchema(pa.DataFrameModel):
-    """One row per reported rate (GRIM-style check, Brown & Heathers 2017), plus one per conflicting pair of
-    statistics, per unit mismatch and per statistic with more closed than received."""
+    """One row per reported rate (GRIM-style check, Brown & Heathers 2017), plus one per pair of statistics that
+    share a count (a conflict when measure, channel and period agree, else a shared_count note), per unit
+    mismatch and per statistic with more closed than received."""
 
     claim_id: Series[str] = pa.Field(description="The rate claim (grim, conflict) or the closed claim (other checks).")
     related_claim_id: Series[str] = _text("The other claim involved (conflict, unit_mismatch, closed_above_received).")

@@ -95,7 +95,9 @@ def _basis(r: dict[str, Any]) -> str:
         return f"{r['statistic_id']}: {k} of {n}, {r['rate_basis']}"
     lo, hi = int(r["consistent_closed_min"]), int(r["consistent_closed_max"])
     if lo == hi:
-        return f"{r['statistic_id']}: {k} of {n}, implied ({r['reported_rate_text']}% of {n} is {k})"
+        decimals = grim.parse_percent(str(r["reported_rate_text"])).decimals
+        return (f"{r['statistic_id']}: {k} of {n}, implied (only {k}/{n} = {grim.format_percent(k, n, decimals + 2)} "
+                f"gives the reported {r['reported_rate_text']}%)")
     return f"{r['statistic_id']}: {lo} to {hi} of {n}, implied by the reported {r['reported_rate_text']}%"
 
 
@@ -188,14 +190,15 @@ def note_findings(audit: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
         rates = [by_id.loc[str(c)] for c in (r["claim_id"], r["related_claim_id"])]
         shown = " and ".join(f"{rate['indicator_label_en'].lower()} {rate['value_text']} in channel "
                              f"{_channel(rate['channel'])}" for rate in rates)
+        where = names.get(str(r["district_code"]), r["district_code"])
+        bases = {str(rate["rate_base"]) for rate in rates}
+        why = ("both can hold even if the two counts are the same matters, because the rates have different bases "
+               "(an on-time closure rate is a share of the matters that fell due, not of those received)"
+               if len(bases) > 1 else
+               "the rates would conflict only if both statistics counted the same matters, which the article does "
+               "not say")
         out.append(Finding(
-            f"{names.get(str(r['district_code']), r['district_code'])} reports {int(count)} matters received in two "
-            f"statistics, with {shown}: no conflict, because different channels or measures describe different "
-            "sets of matters (an on-time closure rate is a share of the matters that fell due, not of those "
-            "received)." if any(rate["indicator"] == "on_time_closure_rate" for rate in rates) else
-            f"{names.get(str(r['district_code']), r['district_code'])} reports {int(count)} matters received in two "
-            f"statistics, with {shown}: no conflict, because different channels or measures describe different "
-            "sets of matters.",
+            f"{where} reports {int(count)} matters received in two statistics, with {shown}: no conflict, as {why}.",
             _ids(r["denominator_claim_id"], r["numerator_claim_id"], r["claim_id"], r["related_claim_id"]), "note"))
     return out
 

@@ -401,7 +401,7 @@ def resolution_caveats(resolution: pd.DataFrame, comparison: Comparison | None =
     for column, words in (
         ("has_unit_mismatch", "count received and closed in different units, so closed/received is no rate"),
         ("has_closed_above_received", "report more closed than received"),
-        ("has_bounded_count", "use a count given as a bound (余, 超过), so the rate is a bound too"),
+        ("has_bounded_count", "use a count given as a bound (余, 超过): no rate is computed from it"),
     ):
         if column in resolution:
             flagged = resolution.loc[resolution[column].fillna(False).astype(bool), "statistic_id"].astype(str).tolist()
@@ -524,15 +524,23 @@ def participation_caveats(participation: pd.DataFrame, ratios: pd.DataFrame, *, 
         f"{per:,}; the counts come from articles of other years, so an intensity mixes dates."
     ]
     lower = participation[participation["is_lower_bound"].fillna(False).astype(bool)]
+    drawn = lower[lower[column].notna()]
     if len(lower):
         lines.append(
-            f"{len(lower)} of {len(participation)} counts are lower bounds (余, 多, 以上, 超过): their intensities are "
-            "lower bounds too, drawn as open triangles with an arrow towards higher values."
+            f"{len(lower)} of {len(participation)} counts are lower bounds (余, 多, 以上, 超过); the "
+            f"{len(drawn)} of them with an intensity have a lower-bound intensity too, drawn as an open triangle "
+            "with an arrow towards higher values."
         )
-    no_population = participation[participation[column].isna()]
-    if len(no_population):
-        lines.append(f"{len(no_population)} figure(s) describe a street, community or park with no census "
+    undivided = participation[participation[column].isna()]
+    subunit = undivided[undivided["subunit"].notna()]
+    kept_out = undivided[undivided["subunit"].isna()]
+    if len(subunit):
+        lines.append(f"{len(subunit)} figure(s) describe a street, community, park or zone with no census "
                      "population here: listed, not divided.")
+    if len(kept_out):
+        lines.append(f"{len(kept_out)} whole-district figure(s) ({', '.join(sorted(set(kept_out['indicator'].astype(str))))}) "
+                     "are listed, not divided: the vocabulary keeps these indicators out of per-resident figures "
+                     "(they serve part of a district, or firms rather than residents).")
     repeated = participation.groupby(["district_code", "indicator"]).size()
     repeated = repeated[repeated > 1]
     if len(repeated):
