@@ -54,7 +54,7 @@ def test_truncation_finding_states_what_exact_arithmetic_gives(findings):
 
 
 def test_577_finding_fits_no_denominator_and_labels_the_hypothesis(findings):
-    text = _text(findings, "audit", "577 solved")
+    text = _text(findings, "audit", "577 closed")
     # 577/n = 98.27% needs 577/0.98275 < n <= 577/0.98265 under half-up: no whole n in (587.13, 587.19]
     assert not [n for n in range(578, 700) if Fraction(9826_5, 10**5) <= Fraction(577, n) < Fraction(9827_5, 10**5)]
     assert not [n for n in range(578, 700) if Fraction(9827, 10**4) <= Fraction(577, n) < Fraction(9828, 10**4)]
@@ -72,8 +72,9 @@ def test_resolution_finding_counts_districts_and_statistics(findings, derived):
     assert "777 of 821, implied (only 777/821 = 94.640% gives the reported 94.6%)" in text
     assert "591 of 657, recomputed" in text and int(Fraction(77700, 821) * 1000) == 94640
     assert [k for k in range(822) if Fraction(9455, 10000) <= Fraction(k, 821) < Fraction(9465, 10000)] == [777]
-    closed_only = int((res["rate_basis"] == "none").sum())
-    assert f"{closed_only} of the {len(res)} statistics report only a closed count" in text
+    closed_only = int((res["rate_basis"] == "none").sum())  # none of them has a received count (by hand: 7 of 11)
+    assert closed_only == 7 and res.loc[res["rate_basis"] == "none", "received"].isna().all()
+    assert f"{closed_only} statistics report only a closed count (of {len(res)} in all)" in text
     assert "not possible with these sources" in text
 
 
@@ -132,7 +133,7 @@ def test_numbers_in_findings_come_from_their_claims_or_arithmetic(findings, deri
     claims = derived["claims"].set_index("claim_id")
     gazetteer = pd.read_csv(REPO / "data/raw/reference/districts.csv", dtype=str)
     population = dict(zip(gazetteer["district_code"], gazetteer["population_2020"].astype(int)))
-    counted = re.compile(r"\b\d+ (of the|districts?|indicators?|statistics|per-resident)\b|per 10,000")
+    counted = re.compile(r"\b\d+ (of the|districts?|indicators?|statistics|per-resident)\b|per 10,000|of \d+ in all")
     for finding in findings:
         cited = claims.loc[list(finding.claim_ids)]
         allowed = {str(int(v)) if float(v).is_integer() else str(v) for v in cited["value"]}
@@ -210,3 +211,90 @@ def test_a_requested_district_without_data_is_an_error_listing_what_exists(deriv
         report.participation_for(derived["claims"], gazetteer, district_names=["南开区"])
     with pytest.raises(ValueError, match=r"no resolution statistic in channel\(s\) 'hotline'.*give channels that have one"):
         report.resolution_for(derived["claims"], gazetteer, channels=["hotline"])
+
+
+# --- synthetic data: the sentences stay true for other inputs ----------------------------------------------
+
+def _synthetic(*rows):
+    from governance_study.metrics import audit_table, participation_table, resolution_table
+    from governance_study.metrics.examples import claims_frame
+
+    claims = claims_frame(rows).assign(district_name_en=lambda f: f["district_code"].map(
+        {"120101": "Heping", "120103": "Hexi", "120116": "Binhai New Area"}), indicator_label_en=lambda f: f["indicator"].str.replace("_", " ").str.capitalize())
+    districts = pd.DataFrame({"district_code": ["120101", "120103", "120116"], "name_zh": ["和平区", "河西区", "滨海新区"],
+                              "name_en": ["Heping", "Hexi", "Binhai New Area"], "population_2020": [355000, 822174, 2067318]})
+    return claims, resolution_table(claims), participation_table(claims, districts), audit_table(claims)
+
+
+def test_a_closed_count_that_fits_one_rule_is_not_called_impossible():
+    from governance_study.metrics.examples import claim
+
+    # 1/7 = 14.2857%: half-up gives 14.3, truncation 14.2, so n = 7 fits under half-up only
+    assert int(Fraction(100, 7) * 10 + Fraction(1, 2)) == 143 and int(Fraction(100, 7) * 10) == 142
+    tables = _synthetic(claim("a-out", "requests_closed", "1件", group_id="a"),
+                        claim("a-rate", "closure_rate", "14.3%", group_id="a"))
+    text = [f.text for f in key_findings(*tables) if f.kind == "audit"][0]
+    assert "fits a whole number n of matters received only under half-up rounding (n = 7)" in text
+    assert "no whole number" not in text
+
+
+def test_singular_and_plural_and_one_district():
+    from governance_study.metrics.examples import claim
+
+    tables = _synthetic(claim("a-out", "requests_closed", "10件"), claim("g", "grids", "100个", channel="grid"))
+    text = " ".join(f.text for f in key_findings(*tables))
+    assert "1 statistic reports only a closed count (of 1 in all)" in text
+    assert "None of the 1 district with resolution statistics (Heping) reports counts that allow an interval" in text
+    assert "1 districts" not in text and "1 statistics" not in text
+
+
+def test_empty_tables_give_one_sentence_each_without_claim_ids():
+    from governance_study.metrics.examples import claim
+
+    tables = _synthetic(claim("v", "enterprises_served", "5家"))
+    found = key_findings(*tables)
+    assert [f.text for f in found] == [
+        "No district reports a resolution statistic in these sources.",
+        "No district reports a participation or capacity figure that can be set per resident."]
+    assert "()" not in findings_markdown(found)
+
+
+def test_a_shared_closed_count_is_called_closed_and_asserts_no_sameness():
+    from governance_study.metrics.examples import claim
+
+    tables = _synthetic(
+        claim("a-out", "requests_closed", "591件", group_id="a", channel="grid"),
+        claim("a-rate", "closure_rate", "89.9%", group_id="a", channel="grid"),
+        claim("b-out", "requests_closed", "591件", group_id="b", channel="grid", period_end="2023-12-31"),
+        claim("b-rate", "closure_rate", "95%", group_id="b", channel="grid", period_end="2023-12-31"))
+    text = [f.text for f in key_findings(*tables) if f.kind == "note"][0]
+    assert "reports 591 matters closed in two statistics" in text and "received" not in text
+    assert "would conflict only if both statistics counted the same matters, which no claim says" in text
+
+
+def test_two_channels_of_one_indicator_are_named_apart():
+    from governance_study.metrics.examples import claim
+
+    tables = _synthetic(claim("h1", "grid_workers", "800名", channel="grid"),
+                        claim("b1", "grid_workers", "9000名", channel="grid", district_code="120116"),
+                        claim("h2", "grid_workers", "50名", channel="general"),
+                        claim("b2", "grid_workers", "600名", channel="general", district_code="120116"))
+    texts = [f.text for f in key_findings(*tables) if f.kind == "participation"]
+    assert "for 1 indicator (grid workers); every other per-resident figure has one too" in texts[0]
+    assert texts[1].startswith("Grid workers in channel general (名) per 10,000 residents")
+    assert texts[2].startswith("Grid workers in channel grid (名) per 10,000 residents")
+    # 9000 / 2067318 * 10000 = 43.53..., 800 / 355000 * 10000 = 22.53...
+    assert f"Binhai New Area {9000 / 2067318 * 10000:.1f} (9000名" in texts[2] and f"Heping {800 / 355000 * 10000:.1f}" in texts[2]
+
+
+def test_more_flagged_rates_than_sentences_are_counted_in_one():
+    from governance_study.metrics.examples import claim
+
+    rows = []
+    for i in range(5):  # 591/657 -> 89.9% only by truncation, five times over
+        rows += [claim(f"s{i}-in", "requests_received", "657件", group_id=f"s{i}", period_end=f"2023-0{i + 1}-28"),
+                 claim(f"s{i}-out", "requests_closed", "591件", group_id=f"s{i}", period_end=f"2023-0{i + 1}-28"),
+                 claim(f"s{i}-rate", "closure_rate", "89.9%", group_id=f"s{i}", period_end=f"2023-0{i + 1}-28")]
+    audit = [f for f in key_findings(*_synthetic(*rows)) if f.kind == "audit"]
+    assert len(audit) == 4 and audit[-1].text == "2 more reported rates fail a rounding rule: see the reporting audit."
+    assert set(audit[-1].claim_ids) == {"s3-in", "s3-out", "s3-rate", "s4-in", "s4-out", "s4-rate"}

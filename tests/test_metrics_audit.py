@@ -361,7 +361,7 @@ def test_satisfaction_rate_that_fits_the_groups_count():
 
 def test_shared_count_names_the_district_when_the_claims_do():
     unnamed = _row(audit_table(heping_2023()), "hp-mediation-closure", "shared_count")
-    assert unnamed["finding"].startswith("district 120101 reports 657件 received in two statistics")
+    assert unnamed["finding"].startswith("District 120101 reports 657件 received in two statistics")
     named = heping_2023().assign(district_name_en="Heping", district_name_zh="和平区")
     row = _row(audit_table(named), "hp-mediation-closure", "shared_count")
     assert row["finding"].startswith("Heping (和平区) reports 657件") and "120101" not in row["finding"]

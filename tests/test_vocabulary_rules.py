@@ -51,9 +51,17 @@ def test_handled_is_never_a_closed_count(project, capsys):
     edit_claim(project, "binhai21a-department-handled", indicator="requests_closed")
     refused(project, capsys, "line", "binhai21a-department-handled", "indicator = 'requests_closed'",
             "the quote has none of the words requests_closed requires (办结|解决|化解", "办理 is handled, not closed")
-    resolution = pd.read_csv(REPO / "data/derived/resolution.csv")
+
+
+def test_a_handled_count_never_enters_the_resolution_table(project, capsys):
+    """Built from the raw data as curated: the 6319 handled is in the claims, never a closed count."""
+    assert main(["build"]) == 0
+    derived = project / "data/derived"
+    resolution = pd.read_csv(derived / "resolution.csv", dtype=str)
+    claims = pd.read_csv(derived / "claims.csv", dtype=str).set_index("claim_id")
+    assert claims.loc["binhai21a-department-handled", "indicator"] == "requests_handled"
     assert "binhai21a-department-handled" not in set(resolution["closed_claim_id"].dropna())
-    assert 6319 not in set(resolution["closed"].dropna().astype(int))
+    assert "6319" not in set(resolution["closed"].dropna())
 
 
 def test_two_groups_of_people_are_two_statistics(project, capsys):
@@ -207,6 +215,31 @@ def test_rule_columns_are_enforced_by_check(project, capsys):
     by_id["closure_rate"]["rate_base"] = ""
     write_rows(project / "data/raw/reference/indicators.csv", columns, rows)
     refused(project, capsys, "indicators.csv", "closure_rate", "a rate needs its base")
+    by_id["closure_rate"]["rate_base"] = "received"
+    by_id["closure_rate"]["cues"] = "办结率("  # a broken pattern is reported, never a traceback
+    write_rows(project / "data/raw/reference/indicators.csv", columns, rows)
+    refused(project, capsys, "indicators.csv", "cues = '办结率('", "not a valid regular expression")
+    by_id["closure_rate"]["cues"] = "(?<!按期)办结率"
+    write_rows(project / "data/raw/reference/indicators.csv", columns, rows + [dict(by_id["grids"])])
+    refused(project, capsys, "indicators.csv", "duplicate id", "grids")
+
+
+def test_flipping_the_boolean_rules_changes_the_tables(project, capsys):
+    """is_closing_rate and is_per_resident_comparable are read by the metrics: flip each, rebuild, compare."""
+    columns, rows = read_rows(project / "data/raw/reference/indicators.csv")
+    by_id = {r["indicator"]: r for r in rows}
+    by_id["cadres_in_villages"]["is_per_resident_comparable"] = "true"
+    by_id["closure_rate"]["is_closing_rate"] = "false"
+    write_rows(project / "data/raw/reference/indicators.csv", columns, rows)
+    assert main(["build"]) == 0
+    derived = project / "data/derived"
+    participation = pd.read_csv(derived / "participation.csv").set_index("claim_id")
+    assert participation.loc["binhai21a-rural-cadres", "per_10k"] == pytest.approx(511 / 2067318 * 10_000)
+    resolution = pd.read_csv(derived / "resolution.csv").set_index("statistic_id")
+    # without a closing rate, the grid petitions (821 received, 94.6%) are no resolution statistic at all
+    assert "heping23-grid-petitions" not in resolution.index
+    assert resolution.loc["heping23-mediation", "rate_basis"] == "recomputed"  # its counts still give 591/657
+    assert pd.isna(resolution.loc["heping23-mediation", "rules_consistent"])  # but no closing rate is checked
 
 
 def test_example_vocabulary_agrees_with_indicators_csv():

@@ -91,7 +91,11 @@ def _check_vocabulary_rules(row: pd.Series, rule: pd.Series, problem) -> None:
         shown = ", ".join(repr(u) if u else "none" for u in allowed)
         problem(f"{row['indicator']} is counted in {shown}, not {row['unit']!r} (data/raw/reference/indicators.csv)",
                 "Choose the indicator whose units fit the measure word, or add a new indicator.", "unit", row["unit"] or "(none)")
-    if rule["cues"] and not re.search(rule["cues"], row["quote"]):
+    try:
+        cues = re.compile(rule["cues"]) if rule["cues"] else None
+    except re.error:
+        cues = None  # reported as a problem of indicators.csv; no claim can be judged by a broken pattern
+    if cues is not None and not cues.search(row["quote"]):
         problem(f"the quote has none of the words {row['indicator']} requires ({rule['cues']}; "
                 "data/raw/reference/indicators.csv)",
                 "Choose the indicator the quote's verb supports (办理 is handled, not closed; 按期办结率 is on-time "
@@ -157,7 +161,9 @@ def read_claims(paths: ProjectPaths) -> tuple[pd.DataFrame | None, dict, list[Pr
     }
     where = {"source_id": "data/raw/sources.csv", "district_code": "data/raw/reference/districts.csv",
              "indicator": "data/raw/reference/indicators.csv", "channel": "data/raw/reference/channels.csv"}
-    vocabulary = reference["indicators"].set_index("indicator") if "indicators" in reference else None
+    # one row per id (a duplicate is reported by read_reference); the first wins, as everywhere
+    vocabulary = (reference["indicators"].drop_duplicates("indicator").set_index("indicator")
+                  if "indicators" in reference else None)
     kinds = vocabulary["kind"].to_dict() if vocabulary is not None else {}
     roles = vocabulary["role"].to_dict() if vocabulary is not None else {}
     latest = _latest_dates(manifest)

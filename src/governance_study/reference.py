@@ -6,6 +6,8 @@ columns the rest of the library relies on.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from .csvio import read_text_table
@@ -88,8 +90,6 @@ def read_reference(paths: ProjectPaths) -> tuple[dict[str, pd.DataFrame], list[P
 
 def _indicator_rule_problems(ind: pd.DataFrame) -> list[Problem]:
     """The rule columns of indicators.csv must be well formed: each is enforced by ``check`` and the metrics."""
-    import re
-
     problems = []
     for _, row in ind.iterrows():
         def problem(message: str, fix: str, field: str) -> None:
@@ -106,6 +106,8 @@ def _indicator_rule_problems(ind: pd.DataFrame) -> list[Problem]:
                 problem("not true or false", "Write true or false.", column)
         if row["is_closing_rate"] == "true" and not (is_rate and row["role"] == "rate"):
             problem("only a rate (role rate) can be a closing rate", "Set is_closing_rate to false.", "is_closing_rate")
+        elif row["is_closing_rate"] == "true" and row["rate_base"] == "closed":
+            problem("a closing rate cannot be a share of the closed matters", "Use received, due or unknown as its base.", "rate_base")
         if row["is_per_resident_comparable"] == "true" and row["family"] not in ("participation", "capacity"):
             problem("only participation and capacity counts are expressed per resident", "Set it to false.", "is_per_resident_comparable")
         if not row["units"] or any(not u.strip() for u in row["units"].split("|")):

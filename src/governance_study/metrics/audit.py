@@ -193,6 +193,9 @@ def _grim_row(stat: Statistic, rate: dict[str, Any], rules: tuple[str, ...]) -> 
                           for r in rules)
         row["finding"] = (f"{what} {text}% has no reported denominator. The smallest number of cases that can "
                           f"give it: {shown}.") + _other_counts_as_denominator(stat, rate, text, rules)
+        # a count the finding names is a claim it rests on: the report quotes it (related_claim_id)
+        named = [c["claim_id"] for c in (stat.received, stat.closed) if c and c["claim_id"] in row["finding"]]
+        row["related_claim_id"] = named[0] if named else None
         return row
     for rule, ok in results.items():
         row[f"consistent_{rule}"] = ok
@@ -213,7 +216,7 @@ def _other_counts_as_denominator(stat: Statistic, rate: dict[str, Any], text: st
     if rate.get("rate_base") == "due":
         received = _exact_count(stat.received)
         counted = f", not the {received} received ({stat.received['claim_id']})" if received else ""
-        return (f" Its base is the matters that fell due in the period, which the article does not report{counted}: "
+        return (f" Its base is the matters that fell due in the period, which no claim of this statistic reports{counted}: "
                 "it implies no closed count.")
     sentences, seen = [], set()
     for count in (stat.received, stat.closed):
@@ -400,7 +403,8 @@ def _conflict_rows(stats: list[Statistic], names: dict[str, str] | None = None) 
             side = "denominator" if role == "received" else "numerator"
             row[side] = count
             row[f"{side}_claim_id"] = getattr(a, role)["claim_id"]
-            where = (names or {}).get(str(district), f"district {district}")
+            where = (names or {}).get(str(district), f"District {district}")
+            unit = unit or ""
             both = (f"{_words(rate_a['indicator'])} {text_a}% ({rate_a['claim_id']}, channel {a.first('channel')}) and "
                     f"{_words(rate_b['indicator'])} {text_b}% ({rate_b['claim_id']}, channel {b.first('channel')})")
             if differs:
@@ -412,11 +416,11 @@ def _conflict_rows(stats: list[Statistic], names: dict[str, str] | None = None) 
                        if same_base else
                        ", and the rates have different bases (an on-time closure rate is a share of the matters that "
                        "fell due, not of those received), so both can hold even if the counts are the same matters")
-                    + ". The equal count is not explained by the article."
+                    + ". No claim explains the equal count."
                 )
             else:
                 row["finding"] = (
-                    f"Two statistics of {where} report the same {count}{unit} {role} with different rates of the same "
+                    f"Two statistics of {where.replace('District ', 'district ', 1)} report the same {count}{unit} {role} with different rates of the same "
                     f"measure, channel and period: {both}. At most one rate can describe one set of {count} matters."
                 )
             rows.append(row)

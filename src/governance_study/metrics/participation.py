@@ -14,17 +14,6 @@ from typing import Any
 import pandas as pd
 
 from .grouping import CLAIM_COLUMNS, ClaimsError, records, require_columns
-
-
-def per_resident_comparable(claim: dict[str, Any]) -> bool:
-    """Whether the vocabulary lets the claim's indicator be divided by the district's population and enter
-    whole-district ratios (indicators.csv ``is_per_resident_comparable``; false e.g. for cadres stationed in some
-    villages, who serve part of the district).
-
-    >>> per_resident_comparable({"is_per_resident_comparable": "False"})
-    False
-    """
-    return str(claim.get("is_per_resident_comparable")).lower() == "true"
 from .schemas import ParticipationSchema, RatioSchema
 
 #: Indicator families whose counts are expressed per resident.
@@ -36,6 +25,17 @@ CENSUS_DATE = "2020-11-01"
 POPULATION = "census_population"
 
 _LOWER = ("at_least", "more_than")
+
+
+def per_resident_comparable(claim: dict[str, Any]) -> bool:
+    """Whether the vocabulary lets the claim's indicator be divided by the district's population and enter
+    whole-district ratios (indicators.csv ``is_per_resident_comparable``; false e.g. for cadres stationed in some
+    villages, who serve part of the district).
+
+    >>> per_resident_comparable({"is_per_resident_comparable": "False"})
+    False
+    """
+    return str(claim.get("is_per_resident_comparable")).lower() == "true"
 
 
 def per_column_name(per: int) -> str:
@@ -390,8 +390,10 @@ def _add_comparability(rows: list[dict[str, Any]], populations: dict[str, dict[s
     for row in rows:
         by_ratio.setdefault(row["ratio"], []).append(row)
     for row in rows:
+        # districts only, as in comparable_across_districts: a city-wide figure is not a district's
         others = [o for o in by_ratio[row["ratio"]]
-                  if o["district_code"] != row["district_code"] and not o["subunit"] and not row["subunit"]]
+                  if o["district_code"] != row["district_code"] and not o["subunit"] and not row["subunit"]
+                  and "120000" not in (o["district_code"], row["district_code"])]
         like = sorted({o["district_code"] for o in others if not ratio_comparability(row, o)})
         row["comparable_with"] = ";".join(like) if like else None
         row["is_comparable_across_districts"] = bool(like)

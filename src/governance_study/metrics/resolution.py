@@ -180,7 +180,8 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
         closed_range = _union_bounds([grim.numerator_bounds(rate_text, n_exact, r) for r in grim.RULES])
     if rate_text is not None and k_exact is not None and share_of_received:
         received_range = _received_range(rate_text, k_exact)
-    if rate_text is not None and n_exact is not None and k_exact is not None and not unit_mismatch and not above:
+    if (rate_text is not None and share_of_received and n_exact is not None and k_exact is not None
+            and not unit_mismatch and not above):
         rules_text = grim.describe_rules(grim.rules_passed(rate_text, k_exact, n_exact))
 
     count_used = nobs_used = None
@@ -192,8 +193,15 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
         )
     elif above:
         notes.append(f"Closed ({k}) exceeds received ({n}): no rate is computed; see the audit.")
-    elif n_exact is not None and k_exact is not None and (rate is None or share_of_received):
+    elif n_exact is not None and k_exact is not None:
+        # both counts give the closure of what was received, whatever else the article reports beside them
         count_used, nobs_used, basis = k_exact, n_exact, "recomputed"
+        if rate_text is not None and not share_of_received:
+            notes.append(
+                f"The reported {_words(rate['indicator'])} {rate_text}% is a share of the matters "
+                f"{_BASE_WORDS.get(str(rate.get('rate_base')), 'of an unstated set')}, not of those received, so it is "
+                f"not checked against {k_exact}/{n_exact}."
+            )
         if rules_text == "none":
             notes.append(
                 f"The reported {rate_text}% does not follow from {k_exact}/{n_exact} = "

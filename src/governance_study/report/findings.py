@@ -48,44 +48,77 @@ def _ids(*values: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_text(v) for v in values if not _missing(v) and _text(v)))
 
 
-def audit_findings(audit: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
-    """Rates the reported counts give only under some rounding rule, or under none: one sentence per rate."""
-    names, channels = _names(claims), dict(zip(claims["claim_id"].astype(str), claims["channel"].astype(str)))
-    out = []
-    grim_rows = audit[(audit["check"] == "grim") & audit["is_flagged"].astype(bool)]
-    for r in grim_rows.to_dict("records"):
-        text, k, n = _text(r["reported_text"]), r["numerator"], r["denominator"]
-        where = f"{names.get(str(r['district_code']), r['district_code'])}'s {_channel(channels.get(str(r['claim_id'])))}"
-        what = _text(r["indicator"]).replace("_", " ")
-        if not _missing(k) and not _missing(n):
-            k, n = int(k), int(n)
-            decimals = grim.parse_percent(text).decimals
-            exact = grim.format_percent(k, n, decimals + 2)
-            passed = [rule for rule in grim.RULES if grim.rate_consistent(text, k, n, rule)]
-            rounded = "; ".join(f"{_RULE[rule]} gives {grim.round_percent(k, n, decimals, rule)}%" for rule in grim.RULES)
-            verdict = (f"only {' and '.join(_RULE[p] for p in passed)} gives the reported {text}%" if passed
-                       else f"no rounding rule gives the reported {text}%")
-            sentence = (f"{where}: {k} closed of {n} received is {k}/{n} = {exact} ({rounded}): {verdict} "
-                        f"{what}.")
-        elif not _missing(k):
-            k = int(k)
-            sentence = (f"{where}: no whole number of matters raised gives {k} solved at the reported {what} of "
-                        f"{text}% ({_near_miss(text, k)}); that {k} is the number raised instead is a hypothesis the "
-                        "text does not support.")
-        else:
-            continue
-        out.append(Finding(sentence, _ids(r["denominator_claim_id"], r["numerator_claim_id"], r["claim_id"]), "audit"))
-    return out
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    """ "1 district", "2 districts"; ``plural`` for irregular words ("statistic reports"/"statistics report")."""
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _labels(claims: pd.DataFrame) -> dict[str, str]:
+    """indicator id -> English label in lower case, for use inside a sentence ("on-time closure rate")."""
+    pairs = claims[["indicator", "indicator_label_en"]].dropna().drop_duplicates("indicator")
+    return {str(i): str(label).lower() for i, label in zip(pairs["indicator"], pairs["indicator_label_en"])}
 
 
 _RULE = {"half_up": "half-up rounding", "truncate": "truncation"}
+
+#: At most this many audit sentences; more flagged rates are counted in one further sentence, so the findings
+#: stay five to ten whatever the data hold.
+MAX_AUDIT_SENTENCES = 3
+
+
+def _audit_sentence(r: dict[str, Any], where: str, what: str) -> str | None:
+    """One flagged GRIM row in words, with what exact arithmetic gives; None when it cannot be said from counts."""
+    text, k, n = _text(r["reported_text"]), r["numerator"], r["denominator"]
+    decimals = grim.parse_percent(text).decimals
+    if not _missing(k) and not _missing(n):
+        k, n = int(k), int(n)
+        passed = [rule for rule in grim.RULES if grim.rate_consistent(text, k, n, rule)]
+        rounded = "; ".join(f"{_RULE[rule]} gives {grim.round_percent(k, n, decimals, rule)}%" for rule in grim.RULES)
+        verdict = (f"only {' and '.join(_RULE[p] for p in passed)} gives the reported {text}%" if passed
+                   else f"no rounding rule gives the reported {text}%")
+        return f"{where}: {k} closed of {n} received is {k}/{n} = {grim.format_percent(k, n, decimals + 2)} ({rounded}): {verdict} {what}."
+    if _missing(k):
+        return None
+    k = int(k)
+    fits = {rule: grim.denominator_bounds(text, k, rule) for rule in grim.RULES}
+    if any(fits.values()):
+        passing = " and ".join(f"{_RULE[rule]} (n = {lo}{'' if hi == lo else f' to {hi}' if hi else ' or more'})"
+                               for rule, b in fits.items() if b for lo, hi in [b])
+        return (f"{where}: {k} closed at the reported {what} of {text}% fits a whole number n of matters received "
+                f"only under {passing}.")
+    hypothesis = any(lo <= hi for lo, hi in (grim.numerator_bounds(text, k, rule) for rule in grim.RULES))
+    return (f"{where}: no whole number of matters received gives {k} closed at the reported {what} of {text}% "
+            f"({_near_miss(text, k)})" + (f"; that {k} is the number received instead is a hypothesis the text does "
+                                           "not support." if hypothesis else "."))
+
+
+def audit_findings(audit: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
+    """Rates the reported counts give only under some rounding rule, or under none: one sentence per rate (those
+    with no rule first), at most :data:`MAX_AUDIT_SENTENCES`, then one sentence counting the rest."""
+    names, labels = _names(claims), _labels(claims)
+    channels = dict(zip(claims["claim_id"].astype(str), claims["channel"].astype(str)))
+    flagged = audit[(audit["check"] == "grim") & audit["is_flagged"].astype(bool)].copy()
+    flagged["_order"] = (flagged["rule_passed"].astype(str) != "none").astype(int)
+    out = []
+    for r in flagged.sort_values("_order", kind="stable").to_dict("records"):
+        where = f"{names.get(str(r['district_code']), r['district_code'])}'s {_channel(channels.get(str(r['claim_id'])))}"
+        sentence = _audit_sentence(r, where, labels.get(str(r["indicator"]), _channel(r["indicator"])))
+        if sentence:
+            out.append(Finding(sentence, _ids(r["denominator_claim_id"], r["numerator_claim_id"], r["claim_id"]), "audit"))
+    if len(out) > MAX_AUDIT_SENTENCES:
+        rest = out[MAX_AUDIT_SENTENCES:]
+        ids = _ids(*[c for f in rest for c in f.claim_ids])
+        out = out[:MAX_AUDIT_SENTENCES] + [Finding(
+            f"{_plural(len(rest), 'more reported rate fails', 'more reported rates fail')} a rounding rule: see the "
+            "reporting audit.", ids, "audit")]
+    return out
 
 
 def _near_miss(text: str, k: int) -> str:
     """The two whole denominators either side of k / rate, with what they give (one decimal more than reported)."""
     reported = grim.parse_percent(text)
     centre = int(Fraction(k * 100 * 10**reported.decimals, reported.scaled))
-    return ", ".join(f"{k}/{n} = {grim.format_percent(k, n, reported.decimals + 1)}" for n in (centre, centre + 1))
+    return ", ".join(f"{k}/{n} = {grim.format_percent(k, n, reported.decimals + 1)}" for n in (centre, centre + 1) if n >= 1)
 
 
 def _basis(r: dict[str, Any]) -> str:
@@ -102,7 +135,8 @@ def _basis(r: dict[str, Any]) -> str:
 
 
 def resolution_finding(resolution: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
-    """Which districts report counts that allow a resolution interval, and what that means for comparison."""
+    """Which districts report counts that allow a resolution interval, and what that means for comparison;
+    how many statistics report a closed count and nothing else."""
     if resolution.empty:
         return [Finding("No district reports a resolution statistic in these sources.", (), "resolution")]
     names = _names(claims)
@@ -113,27 +147,28 @@ def resolution_finding(resolution: pd.DataFrame, claims: pd.DataFrame) -> list[F
     ids = _ids(*[v for r in with_ci.to_dict("records")
                  for v in (r["received_claim_id"], r["closed_claim_id"], r["rate_claim_id"])])
     named = ", ".join(names.get(c, c) for c in districts)
+    among = f"of the {_plural(len(districts), 'district')} with resolution statistics ({named})"
     if len(ci_districts) >= 2:
-        sentence = (f"{len(ci_districts)} of the {len(districts)} districts with resolution statistics ({named}) report "
-                    f"counts that allow an interval ({'; '.join(parts)}): compare them within one channel family only.")
+        sentence = (f"{len(ci_districts)} {among} report counts that allow an interval ({'; '.join(parts)}): "
+                    "compare them within one channel family only.")
+    elif ci_districts and len(districts) == 1:
+        sentence = (f"Only one district, {names.get(ci_districts[0], ci_districts[0])}, has resolution statistics, "
+                    f"with counts that allow an interval ({'; '.join(parts)}): a cross-district comparison of "
+                    "resolution rates is not possible with these sources.")
     elif ci_districts:
-        sentence = (f"Only {names.get(ci_districts[0], ci_districts[0])}, of the {len(districts)} districts with "
-                    f"resolution statistics ({named}), reports counts that allow a resolution interval "
-                    f"({'; '.join(parts)}): a cross-district comparison of resolution rates is not possible with "
-                    "these sources.")
+        sentence = (f"Only {names.get(ci_districts[0], ci_districts[0])}, {among}, reports counts that allow a "
+                    f"resolution interval ({'; '.join(parts)}): a cross-district comparison of resolution rates is "
+                    "not possible with these sources.")
     else:
-        sentence = (f"None of the {len(districts)} districts with resolution statistics ({named}) reports counts "
-                    "that allow an interval: resolution rates cannot be compared across districts with these sources.")
-    closed_only = resolution[resolution["rate_basis"] == "none"]
-    ids = ids + _ids(*closed_only["closed_claim_id"])
+        sentence = (f"None {among} reports counts that allow an interval: resolution rates cannot be compared across "
+                    "districts with these sources.")
+    closed_only = resolution[(resolution["rate_basis"] == "none") & resolution["received"].isna()
+                             & resolution["closed"].notna()]
     if len(closed_only):
-        sentence += (f" {len(closed_only)} of the {len(resolution)} statistics report only a closed count and so no "
-                     "rate at all.")
+        ids = ids + _ids(*closed_only["closed_claim_id"])
+        sentence += (f" {_plural(len(closed_only), 'statistic reports', 'statistics report')} only a closed count "
+                     f"(of {len(resolution)} in all) and so no rate.")
     return [Finding(sentence, ids, "resolution")]
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _figure(row: dict[str, Any], per_column: str) -> str:
@@ -152,53 +187,69 @@ def participation_findings(participation: pd.DataFrame, claims: pd.DataFrame, *,
     from ..metrics.participation import per_column_name
 
     column = per_column_name(per)
+    labels = _labels(claims)
     comparable = comparable_across_districts(participation, per=per)
     own = participation[participation[column].notna() & (participation["district_code"].astype(str) != "120000")
                         & participation["subunit"].isna()]
-    labels = dict(zip(claims["indicator"].astype(str), claims["indicator_label_en"].astype(str)))
+    if own.empty:
+        return [Finding("No district reports a participation or capacity figure that can be set per resident.",
+                        (), "participation")]
     if comparable.empty:
-        return [Finding(f"No participation or capacity figure per resident is reported like for like (same indicator, "
-                        f"channel and unit) by two districts: of the {own['district_code'].nunique()} districts with "
-                        "such figures, each counts something different, so participation cannot be compared across "
+        return [Finding(f"No participation or capacity figure per resident is reported like for like (same "
+                        f"indicator, channel and unit) by two districts: the {_plural(own['district_code'].nunique(), 'district')} "
+                        "with such figures each count something else, so participation cannot be compared across "
                         "districts with these sources either.", _ids(*own["claim_id"]), "participation")]
     keys = list(dict.fromkeys(comparable["comparison"]))
+    indicators = list(dict.fromkeys(k.split(" / ")[0] for k in keys))
     districts = sorted(comparable["district_name_en"].astype(str).unique())
     others = own[~own["claim_id"].isin(comparable["claim_id"])]
+    rest = (f"the other {_plural(len(others), 'per-resident figure')} of "
+            f"{_plural(others['district_code'].nunique(), 'district')} have no counterpart in another district"
+            if len(others) else "every other per-resident figure has one too")
     out = [Finding(
         f"Participation per {per:,} residents can be compared like for like (same indicator, channel and unit) "
-        f"across {len(districts)} districts ({', '.join(districts)}) for {_plural(len(keys), 'indicator')} "
-        f"({', '.join(labels.get(k.split(' / ')[0], k).lower() for k in keys)}); the other {len(others)} per-resident "
-        f"figures of {own['district_code'].nunique()} districts have no counterpart in another district.",
-        _ids(*comparable["claim_id"]), "participation")]
+        f"across {len(districts)} districts ({', '.join(districts)}) for {_plural(len(indicators), 'indicator')} "
+        f"({', '.join(labels.get(i, i) for i in indicators)}); {rest}.", _ids(*comparable["claim_id"]), "participation")]
+    repeated = {i for i in indicators if sum(k.split(" / ")[0] == i for k in keys) > 1}
     for key in keys[:MAX_INDICATOR_SENTENCES]:
         these = comparable[comparable["comparison"] == key].to_dict("records")
-        indicator = key.split(" / ")[0]
+        indicator, channel, unit = key.split(" / ")
+        label = labels.get(indicator, indicator)
+        scope = f" in channel {_channel(channel)} ({unit})" if indicator in repeated else ""
         out.append(Finding(
-            f"{labels.get(indicator, indicator)} per {per:,} residents: "
+            f"{label[0].upper()}{label[1:]}{scope} per {per:,} residents: "
             + "; ".join(_figure(r, column) for r in these) + ".", _ids(*[r["claim_id"] for r in these]),
             "participation"))
     return out
 
 
+#: What a rate that is not a share of the received count is a share of (``rate_base``), in words.
+_BASE_WORDS = {"received": "the matters received", "due": "the matters that fell due", "closed": "the matters closed",
+               "surveyed": "those surveyed or rating", "unknown": "an unstated set"}
+
+
 def note_findings(audit: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
-    """Counts shared by statistics of different channels or measures: said once, so nobody reads a conflict."""
-    names = _names(claims)
-    out = []
+    """Counts shared by statistics of different channels, measures or periods: said once, so that nobody reads
+    a conflict, and without asserting what the articles do not say (whether the counts are the same matters)."""
+    names, labels = _names(claims), _labels(claims)
     by_id = claims.set_index(claims["claim_id"].astype(str))
+    out = []
     for r in audit[audit["check"] == "shared_count"].to_dict("records"):
-        count = r["denominator"] if not _missing(r["denominator"]) else r["numerator"]
+        role = "received" if not _missing(r["denominator"]) else "closed"
+        count = r["denominator"] if role == "received" else r["numerator"]
         rates = [by_id.loc[str(c)] for c in (r["claim_id"], r["related_claim_id"])]
-        shown = " and ".join(f"{rate['indicator_label_en'].lower()} {rate['value_text']} in channel "
-                             f"{_channel(rate['channel'])}" for rate in rates)
-        where = names.get(str(r["district_code"]), r["district_code"])
-        bases = {str(rate["rate_base"]) for rate in rates}
-        why = ("both can hold even if the two counts are the same matters, because the rates have different bases "
-               "(an on-time closure rate is a share of the matters that fell due, not of those received)"
-               if len(bases) > 1 else
-               "the rates would conflict only if both statistics counted the same matters, which the article does "
-               "not say")
+        shown = " and ".join(f"{labels.get(str(rate['indicator']), _channel(rate['indicator']))} {rate['value_text']} "
+                             f"in channel {_channel(rate['channel'])}" for rate in rates)
+        bases = [str(rate["rate_base"]) for rate in rates]
+        if bases[0] != bases[1]:
+            why = (f"both can hold even if the two counts are the same matters, because the rates have different "
+                   f"bases ({' and '.join(_BASE_WORDS.get(b, b) for b in bases)})")
+        else:
+            why = ("the rates would conflict only if both statistics counted the same matters, which no claim "
+                   "says")
         out.append(Finding(
-            f"{where} reports {int(count)} matters received in two statistics, with {shown}: no conflict, as {why}.",
+            f"{names.get(str(r['district_code']), r['district_code'])} reports {int(count)} matters {role} in two "
+            f"statistics, with {shown}: no conflict, as {why}.",
             _ids(r["denominator_claim_id"], r["numerator_claim_id"], r["claim_id"], r["related_claim_id"]), "note"))
     return out
 
@@ -206,7 +257,8 @@ def note_findings(audit: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
 def key_findings(claims: pd.DataFrame, resolution: pd.DataFrame, participation: pd.DataFrame,
                  audit: pd.DataFrame) -> list[Finding]:
     """The study's key findings from its derived tables (``datasets.load``): audit, resolution, participation,
-    notes, in that order. Every sentence names the claim ids behind it (``Finding.claim_ids``).
+    notes, in that order. Every sentence names the claim ids behind it (``Finding.claim_ids``), except one that
+    says the data hold nothing of its kind.
 
     >>> from governance_study import datasets
     >>> found = key_findings(*(datasets.load(n) for n in ("claims", "resolution", "participation", "audit")))
@@ -226,7 +278,8 @@ def findings_about(findings: Iterable[Finding], claim_ids: Iterable[str]) -> lis
 
 def findings_markdown(findings: Iterable[Finding]) -> str:
     """The findings as a Markdown list (for the README), each with its claim ids in code spans."""
-    return "\n".join(f"- {f.text} ({', '.join(f'`{c}`' for c in f.claim_ids)})" for f in findings) + "\n"
+    return "\n".join(f"- {f.text}" + (f" ({', '.join(f'`{c}`' for c in f.claim_ids)})" if f.claim_ids else "")
+                     for f in findings) + "\n"
 
 
 #: The README's block of key findings lies between these two lines; ``governance-study findings --readme``
@@ -242,7 +295,7 @@ def readme_with_findings(readme: str, markdown: str) -> str:
     >>> readme_with_findings(text, "- new\n").splitlines()[2]
     '- new'
     """
-    if readme.count(README_START) != 1 or readme.count(README_END) != 1:
+    if readme.count(README_START) != 1 or readme.count(README_END) != 1 or readme.index(README_START) > readme.index(README_END):
         raise ValueError(f"README.md must hold one line {README_START!r} and one line {README_END!r} around the key "
                          "findings; add them where the findings belong")
     head, rest = readme.split(README_START)

@@ -50,6 +50,17 @@ def _format_cell(column: str, value: Any) -> tuple[str, bool]:
     return str(value), False
 
 
+def empty_sentence(caption: str | None, note: str | None = None) -> str:
+    """The one sentence a report shows instead of an empty table: what is empty and, when the caller passes a
+    note (for an empty table, the reason it is empty), why.
+
+    >>> empty_sentence("Differences between districts.", "only one district (120101)")
+    'Differences between districts: nothing to show (only one district (120101)).'
+    """
+    what = (caption or "This table").rstrip(". ")
+    return f"{what}: nothing to show" + (f" ({note.rstrip('. ')})." if note else " for this selection.")
+
+
 def table_html(frame: pd.DataFrame, *, caption: str | None = None, note: str | None = None, name: str | None = None) -> str:
     """An escaped HTML table of ``frame`` (no index)."""
     head = "".join(f'<th scope="col">{_esc(c)}</th>' for c in frame.columns)
@@ -65,7 +76,7 @@ def table_html(frame: pd.DataFrame, *, caption: str | None = None, note: str | N
         parts.append(f'<p class="table-caption">{_esc(caption)}</p>')
     if frame.empty:
         # one sentence instead of an empty table: what is missing, and why when the caller knows
-        sentence = f"{caption or 'This table'}: nothing to show" + (f" ({note.rstrip('.')})." if note else " for this selection.")
+        sentence = empty_sentence(caption, note)
         return f'<div class="table-block" data-table="{_esc(name or "")}"><p class="empty-result">{_esc(sentence)}</p></div>'
     else:
         parts.append(f'<div class="table-wrap"><table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
@@ -89,7 +100,7 @@ def show_table(frame: pd.DataFrame, *, caption: str | None = None, note: str | N
     """Display ``frame`` as an escaped HTML table (and its rows as JSON for tools, under :data:`TABLE_MIMETYPE`)."""
     bundle = {
         "text/html": table_html(frame, caption=caption, note=note, name=name),
-        "text/plain": (f"{caption}\n" if caption else "") + (frame.to_string(index=False) if not frame.empty else "(no rows)"),
+        "text/plain": empty_sentence(caption, note) if frame.empty else (f"{caption}\n" if caption else "") + frame.to_string(index=False),
         TABLE_MIMETYPE: {"name": name, "caption": caption, "note": note, **_json_rows(frame)},
     }
     _display(bundle)

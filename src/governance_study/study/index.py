@@ -86,8 +86,12 @@ def _key_findings(paths: ProjectPaths, reports: list[Report]) -> tuple[list[dict
     claims = tables["claims"]
     district_of = dict(zip(claims["claim_id"].astype(str), claims["district_code"].astype(str)))
     profiles = {r.output for r in reports}
+    try:
+        findings = key_findings(tables["claims"], tables["resolution"], tables["participation"], tables["audit"])
+    except Exception as exc:  # noqa: BLE001 - the index must still list the reports; it says what went wrong
+        return [], f"they could not be generated ({type(exc).__name__}: {exc})"
     out = []
-    for finding in key_findings(tables["claims"], tables["resolution"], tables["participation"], tables["audit"]):
+    for finding in findings:
         links = []
         for claim_id in finding.claim_ids:
             page = f"districts/{district_of.get(claim_id)}.html"
