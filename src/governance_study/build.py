@@ -17,13 +17,13 @@ from typing import Callable
 import pandas as pd
 import pandera.pandas as pa
 
-from . import datapackage
-from .claims import verified_claims
-from .csvio import to_csv_bytes
-from .paths import ProjectPaths
-from .reference import FAMILIES, load_reference
-from .schemas import ClaimsSchema, CoverageSchema, SourcesSchema
-from .sources import load_manifest
+from governance_study import datapackage
+from governance_study.claims import verified_claims
+from governance_study.csvio import to_csv_bytes
+from governance_study.paths import ProjectPaths
+from governance_study.reference import FAMILIES, load_reference
+from governance_study.schemas import ClaimsSchema, CoverageSchema, SourcesSchema
+from governance_study.sources import load_manifest
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def compute_tables(paths: ProjectPaths) -> dict[str, tuple[Table, pd.DataFrame]]
 
 def metric_tables(claims: pd.DataFrame, districts: pd.DataFrame) -> list[tuple[str, object, list[str] | None, pd.DataFrame]]:
     """The metric tables (resolution, participation, ratios, audit) computed from the verified claims."""
-    from . import metrics
+    from governance_study import metrics
 
     return metrics.derived_tables(claims, districts)
 

@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from itertools import compress
 from typing import NamedTuple
 
-from .curation import ClaimRef, Mark, claim_spans
-from .kinds import PROPOSED, KindContext, classify
-from .numerals import find_numbers
+from governance_study.curation import ClaimRef, Mark, claim_spans
+from governance_study.kinds import PROPOSED, KindContext, classify
+from governance_study.numerals import find_numbers
 
 __all__ = ["COLUMNS", "STATUSES", "INDICATOR_CUES", "Candidate", "ScanContext", "Scanner", "ScanResult"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import Problem, relative
+from governance_study.errors import Problem, relative
 
 
 def decode_utf8(data: bytes, file: str) -> tuple[str | None, list[Problem]]:

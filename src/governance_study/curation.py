@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .errors import Problem
-from .numerals import find_numbers
-from .paths import ProjectPaths
+from governance_study.errors import Problem
+from governance_study.numerals import find_numbers
+from governance_study.paths import ProjectPaths
 
 __all__ = [
     "REASON_CODES", "MARK_COLUMNS", "ClaimRef", "Mark", "read_claim_refs", "read_marks", "claim_spans",
@@ -70,7 +70,7 @@ class Mark:
 
 def read_claim_refs(paths: ProjectPaths) -> tuple[dict[str, list[ClaimRef]], list[Problem]]:
     """Claims by source_id, read leniently: only the columns needed to locate them (``check`` verifies the rest)."""
-    from .csvio import read_text_table  # pandas: only in the process that reads files
+    from governance_study.csvio import read_text_table  # pandas: only in the process that reads files
 
     frame, problems = read_text_table(paths.claims, paths.root, ["claim_id", "source_id", "quote", "value_text"])
     refs: dict[str, list[ClaimRef]] = {}
@@ -85,7 +85,7 @@ def read_claim_refs(paths: ProjectPaths) -> tuple[dict[str, list[ClaimRef]], lis
 
 def read_marks(paths: ProjectPaths) -> tuple[dict[str, dict[int, Mark]], list[Problem]]:
     """Marks by source_id and start; a missing file means no marks. Problems: bad rows (each named)."""
-    from .csvio import read_text_table
+    from governance_study.csvio import read_text_table
 
     marks: dict[str, dict[int, Mark]] = {}
     if not paths.curation.is_file():

@@ -11,7 +11,7 @@ import json
 
 import pandera.pandas as pa
 
-from . import __version__
+from governance_study import __version__
 
 _TYPES = {
     "str": "string", "string": "string", "int64": "integer", "Int64": "integer", "float64": "number",

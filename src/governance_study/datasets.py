@@ -9,7 +9,7 @@ import json
 
 import pandas as pd
 
-from .paths import ProjectPaths
+from governance_study.paths import ProjectPaths
 
 _DTYPES = {"string": "str", "integer": "Int64", "number": "float64", "boolean": "boolean"}
 

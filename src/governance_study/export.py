@@ -21,8 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .citation import Citation
-from .provenance import Provenance
+from governance_study.citation import Citation
+from governance_study.provenance import Provenance
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "governance_report"

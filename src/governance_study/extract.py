@@ -32,12 +32,12 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TextIO
 
-from .candidates import COLUMNS, Candidate, ScanContext, Scanner
-from .curation import REASON_CODES, claim_problems, mark_problems, read_claim_refs, read_marks
-from .decoding import DecodeError, decode_article
-from .errors import DataError, Problem, relative
-from .kinds import PROPOSED
-from .paths import ProjectPaths
+from governance_study.candidates import COLUMNS, Candidate, ScanContext, Scanner
+from governance_study.curation import REASON_CODES, claim_problems, mark_problems, read_claim_refs, read_marks
+from governance_study.decoding import DecodeError, decode_article
+from governance_study.errors import DataError, Problem, relative
+from governance_study.kinds import PROPOSED
+from governance_study.paths import ProjectPaths
 
 __all__ = ["run_extract", "run_coverage", "load_context", "expand_paths", "extract_file", "coverage_rows", "COVERAGE_COLUMNS"]
 
@@ -60,7 +60,7 @@ def load_context(paths: ProjectPaths) -> tuple[ScanContext, list[Problem]]:
 
     Raises :class:`DataError` when the reference tables cannot be read (the guesses need them).
     """
-    from .reference import read_reference  # pandas: imported here, never in worker processes
+    from governance_study.reference import read_reference  # pandas: imported here, never in worker processes
 
     reference, problems = read_reference(paths)
     if "districts" not in reference or "indicators" not in reference:
@@ -369,7 +369,7 @@ def run_extract(
 
 def coverage_rows(paths: ProjectPaths) -> tuple[list[dict[str, object]], Counter, list[Problem]]:
     """One row per manifest source (COVERAGE_COLUMNS), marks counted by reason code, and every problem found."""
-    from .csvio import decode_utf8, read_text_table
+    from governance_study.csvio import decode_utf8, read_text_table
 
     manifest, problems = read_text_table(paths.manifest, paths.root, ["source_id"])
     if manifest is None:

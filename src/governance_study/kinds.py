@@ -59,7 +59,7 @@ import re
 from bisect import bisect_right
 from typing import Literal
 
-from .numerals import NumberExpression
+from governance_study.numerals import NumberExpression
 
 __all__ = ["Kind", "KINDS", "PROPOSED", "KindContext", "classify"]
 

@@ -276,7 +276,7 @@ def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: di
     from matplotlib.lines import Line2D
     from matplotlib.transforms import offset_copy
 
-    from .metrics.participation import per_column_name
+    from governance_study.metrics.participation import per_column_name
 
     column = per_column_name(per)
     title = title or f"Participation and capacity per {per:,} residents (census 2020), one panel per indicator"

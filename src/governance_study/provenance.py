@@ -19,8 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .paths import ProjectPaths
+from governance_study import __version__
+from governance_study.paths import ProjectPaths
 
 #: Packages whose versions can change a report's numbers or its HTML; recorded in every report and part of
 #: every cache key (a new pandas or statsmodels reruns the study).
@@ -163,7 +163,7 @@ class Provenance:
 
 def study_version(paths: ProjectPaths) -> str:
     """The study's version: ``version`` of CITATION.cff (the dataset), else the library's version."""
-    from .citation import load_citation
+    from governance_study.citation import load_citation
 
     try:
         return str(load_citation(paths).get("version") or __version__)

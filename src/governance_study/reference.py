@@ -10,9 +10,9 @@ import re
 
 import pandas as pd
 
-from .csvio import read_text_table
-from .errors import DataError, Problem
-from .paths import ProjectPaths
+from governance_study.csvio import read_text_table
+from governance_study.errors import DataError, Problem
+from governance_study.paths import ProjectPaths
 
 DISTRICT_COLUMNS = ["district_code", "level", "name_zh", "name_en", "name_pinyin", "aliases", "population_2020"]
 INDICATOR_COLUMNS = [

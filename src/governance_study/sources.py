@@ -14,9 +14,9 @@ from datetime import date
 
 import pandas as pd
 
-from .csvio import decode_utf8, read_text_table
-from .errors import DataError, Problem, relative
-from .paths import ProjectPaths
+from governance_study.csvio import decode_utf8, read_text_table
+from governance_study.errors import DataError, Problem, relative
+from governance_study.paths import ProjectPaths
 
 MANIFEST_COLUMNS = [
     "source_id", "title", "outlet", "district_code", "published", "latest_figure_date", "url", "accessed", "sha256", "notes",

@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .audit import audit_table
-from .compare import (
+from governance_study.metrics.audit import audit_table
+from governance_study.metrics.compare import (
     ComparisonError,
     GlmResult,
     comparability_table,
@@ -42,16 +42,16 @@ from .compare import (
     pairwise_differences,
     proportion_difference,
 )
-from .grim import (
+from governance_study.metrics.grim import (
     consistent_denominators,
     consistent_numerators,
     min_denominator,
     rate_consistent,
 )
-from .grouping import ClaimsError
-from .participation import comparable_across_districts, participation_table, ratio_table
-from .resolution import proportion_interval, resolution_table, wilson_interval
-from .schemas import (
+from governance_study.metrics.grouping import ClaimsError
+from governance_study.metrics.participation import comparable_across_districts, participation_table, ratio_table
+from governance_study.metrics.resolution import proportion_interval, resolution_table, wilson_interval
+from governance_study.metrics.schemas import (
     AuditSchema,
     ComparabilitySchema,
     GlmTableSchema,

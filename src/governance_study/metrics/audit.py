@@ -23,8 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import grim
-from .grim import (  # re-exported: the audit's public arithmetic (see the interface in the module docstring)
+from governance_study.metrics import grim
+from governance_study.metrics.grim import (  # re-exported: the audit's public arithmetic (see the interface in the module docstring)
     RULES,
     Rule,
     consistent_denominators,
@@ -32,7 +32,7 @@ from .grim import (  # re-exported: the audit's public arithmetic (see the inter
     min_denominator,
     rate_consistent,
 )
-from .grouping import (
+from governance_study.metrics.grouping import (
     CLAIM_COLUMNS,
     EXACT,
     Statistic,
@@ -43,8 +43,8 @@ from .grouping import (
     is_share_of_received,
     require_columns,
 )
-from .resolution import reported_rate_text
-from .schemas import AuditSchema
+from governance_study.metrics.resolution import reported_rate_text
+from governance_study.metrics.schemas import AuditSchema
 
 __all__ = [
     "RULES", "Rule", "audit_table", "consistent_denominators", "consistent_numerators", "min_denominator",

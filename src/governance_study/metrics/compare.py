@@ -18,8 +18,8 @@ from typing import Iterable
 
 import pandas as pd
 
-from .grouping import require_columns
-from .schemas import ComparabilitySchema, GlmTableSchema, PairwiseSchema
+from governance_study.metrics.grouping import require_columns
+from governance_study.metrics.schemas import ComparabilitySchema, GlmTableSchema, PairwiseSchema
 
 #: Two-sample interval methods of statsmodels ``confint_proportions_2indep`` (compare="diff") accepted here.
 #: Its "score" method is left out: in statsmodels 0.15 it is not antisymmetric for small counts (1/4 vs 1/6)

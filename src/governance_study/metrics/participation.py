@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from .grouping import CLAIM_COLUMNS, ClaimsError, records, require_columns
-from .schemas import ParticipationSchema, RatioSchema
+from governance_study.metrics.grouping import CLAIM_COLUMNS, ClaimsError, records, require_columns
+from governance_study.metrics.schemas import ParticipationSchema, RatioSchema
 
 #: Indicator families whose counts are expressed per resident.
 PARTICIPATION_FAMILIES: tuple[str, ...] = ("participation", "capacity")

@@ -24,8 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import grim
-from .grouping import (
+from governance_study.metrics import grim
+from governance_study.metrics.grouping import (
     CLAIM_COLUMNS,
     EXACT,
     Statistic,
@@ -34,7 +34,7 @@ from .grouping import (
     is_share_of_received,
     require_columns,
 )
-from .schemas import ResolutionSchema
+from governance_study.metrics.schemas import ResolutionSchema
 
 #: Interval methods of ``statsmodels.stats.proportion.proportion_confint`` (its own names).
 CI_METHODS: tuple[str, ...] = ("wilson", "beta", "agresti_coull", "jeffreys", "normal", "binom_test")

@@ -20,8 +20,8 @@ package (``report.resolution_for``, ``report.show_table``).
 
 from __future__ import annotations
 
-from .findings import Finding, findings_about, findings_markdown, key_findings
-from .html import (
+from governance_study.report.findings import Finding, findings_about, findings_markdown, key_findings
+from governance_study.report.html import (
     TABLE_MIMETYPE,
     claim_anchor,
     key_findings_html,
@@ -35,7 +35,7 @@ from .html import (
     sources_appendix_html,
     table_html,
 )
-from .views import (
+from governance_study.report.views import (
     BOUND_WORDS,
     FAMILY_ORDER,
     Comparison,

@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..metrics import grim
-from .views import BOUND_WORDS, _missing, _text
+from governance_study.metrics import grim
+from governance_study.report.views import BOUND_WORDS, _missing, _text
 
 #: The most participation indicators given a sentence of their own (the rest are counted in the summary).
 MAX_INDICATOR_SENTENCES = 3
@@ -183,8 +183,8 @@ def _figure(row: dict[str, Any], per_column: str) -> str:
 def participation_findings(participation: pd.DataFrame, claims: pd.DataFrame, *, per: int = 10_000) -> list[Finding]:
     """Participation per resident like for like (:func:`metrics.comparable_across_districts`: same indicator,
     channel and unit in two or more districts): a summary, then each comparison side by side."""
-    from ..metrics import comparable_across_districts
-    from ..metrics.participation import per_column_name
+    from governance_study.metrics import comparable_across_districts
+    from governance_study.metrics.participation import per_column_name
 
     column = per_column_name(per)
     labels = _labels(claims)

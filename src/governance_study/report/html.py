@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from .views import BOUND_WORDS, _missing, _text  # one wording of values and bounds, in tables and in prose
+from governance_study.report.views import BOUND_WORDS, _missing, _text  # one wording of values and bounds, in tables and in prose
 
 #: The rows of a displayed table as JSON, for tests and tools; HTML export and JupyterLab ignore it.
 TABLE_MIMETYPE = "application/vnd.governance-study.table+json"
@@ -109,7 +109,7 @@ def show_table(frame: pd.DataFrame, *, caption: str | None = None, note: str | N
 def show_figure(fig, *, alt: str) -> None:
     """Display a matplotlib figure as an inline PNG with alternative text, then release it. A figure that only
     says there is nothing to draw is shown as that one sentence, not as an empty picture."""
-    from ..plots import EMPTY_MESSAGE, figure_png, figure_size_px
+    from governance_study.plots import EMPTY_MESSAGE, figure_png, figure_size_px
 
     message = getattr(fig, EMPTY_MESSAGE, None)
     if message:

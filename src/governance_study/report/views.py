@@ -52,7 +52,7 @@ def district_codes(names: Sequence[str] | str | None, districts: pd.DataFrame) -
     An empty list (or None) means every district: returns None. Unknown names raise ValueError listing the
     valid ones.
     """
-    from ..districts import resolve_district
+    from governance_study.districts import resolve_district
 
     if names is None or (not isinstance(names, str) and len(names) == 0):
         return None
@@ -231,7 +231,7 @@ def resolution_for(
 ) -> pd.DataFrame:
     """The resolution table with intervals by ``ci_method`` at level 1 - ``alpha``, for the named districts and
     channels (empty: all), with district names."""
-    from ..metrics import resolution_table
+    from governance_study.metrics import resolution_table
 
     table = resolution_table(claims, method=ci_method, alpha=alpha)
     codes = district_codes(district_names, districts)
@@ -296,7 +296,7 @@ class Comparison:
 
 def compare_resolution(resolution: pd.DataFrame, *, alpha: float = 0.05, correction: str = "holm") -> Comparison:
     """:func:`metrics.pairwise_differences` (with each pair's comparability), or the reason it cannot be done."""
-    from ..metrics import ComparisonError, pairwise_differences
+    from governance_study.metrics import ComparisonError, pairwise_differences
 
     try:
         return Comparison(pairwise_differences(resolution, alpha=alpha, correction=correction))
@@ -354,7 +354,7 @@ class GlmView:
 
 
 def glm_for(resolution: pd.DataFrame, *, alpha: float = 0.05) -> GlmView:
-    from ..metrics import ComparisonError, fit_glm
+    from governance_study.metrics import ComparisonError, fit_glm
 
     try:
         return GlmView(fit_glm(resolution, alpha=alpha))
@@ -433,7 +433,7 @@ def resolution_caveats(resolution: pd.DataFrame, comparison: Comparison | None =
 def participation_for(claims: pd.DataFrame, districts: pd.DataFrame, *, district_names: Sequence[str] | None = None,
                       per: int = 10_000) -> pd.DataFrame:
     """Per-resident intensities (:func:`metrics.participation_table`) for the named districts, with names."""
-    from ..metrics import participation_table
+    from governance_study.metrics import participation_table
 
     table = participation_table(claims, districts, per=per)
     codes = district_codes(district_names, districts)
@@ -444,7 +444,7 @@ def participation_for(claims: pd.DataFrame, districts: pd.DataFrame, *, district
 
 def ratios_for(claims: pd.DataFrame, districts: pd.DataFrame, *, district_names: Sequence[str] | None = None) -> pd.DataFrame:
     """Ratios within a district (:func:`metrics.ratio_table`) for the named districts, with names."""
-    from ..metrics import ratio_table
+    from governance_study.metrics import ratio_table
 
     table = ratio_table(claims, districts)
     table = select_districts(table, district_codes(district_names, districts))
@@ -452,7 +452,7 @@ def ratios_for(claims: pd.DataFrame, districts: pd.DataFrame, *, district_names:
 
 
 def participation_display(participation: pd.DataFrame, labels: dict[str, str] | None = None, *, per: int = 10_000) -> pd.DataFrame:
-    from ..metrics.participation import per_column_name
+    from governance_study.metrics.participation import per_column_name
 
     column = per_column_name(per)
     labels = labels or {}
@@ -514,7 +514,7 @@ def ratios_display(ratios: pd.DataFrame) -> pd.DataFrame:
 
 
 def participation_caveats(participation: pd.DataFrame, ratios: pd.DataFrame, *, per: int = 10_000) -> list[str]:
-    from ..metrics.participation import per_column_name
+    from governance_study.metrics.participation import per_column_name
 
     column = per_column_name(per)
     if participation.empty and ratios.empty:
@@ -560,7 +560,7 @@ def participation_caveats(participation: pd.DataFrame, ratios: pd.DataFrame, *, 
 
 
 def audit_for(claims: pd.DataFrame, *, rules: Sequence[str] = ("half_up", "truncate")) -> pd.DataFrame:
-    from ..metrics import audit_table
+    from governance_study.metrics import audit_table
 
     return audit_table(claims, rules=tuple(rules))
 
@@ -632,8 +632,8 @@ class Profile:
 
 def district_profile(district: str, claims: pd.DataFrame, districts: pd.DataFrame, sources: pd.DataFrame | None = None) -> Profile:
     """All figures of one district, given by code, Chinese, English or pinyin name or alias."""
-    from ..districts import resolve_district
-    from ..metrics import audit_table, participation_table, ratio_table, resolution_table
+    from governance_study.districts import resolve_district
+    from governance_study.metrics import audit_table, participation_table, ratio_table, resolution_table
 
     code = resolve_district(str(district), districts)
     row = districts[districts["district_code"] == code].iloc[0]

@@ -43,12 +43,12 @@ import threading
 import time
 from collections.abc import Sequence
 
-from ..paths import ProjectPaths
-from .cache import RunInputs, _html_intact, _record_path, _why, ensure_derived, library_digest, raw_digest, read_record
-from .execute import ENGINE, Outcome, RunResult, _Runner, _Worker
-from .index import STATUS_TEXT, write_index
-from .parameters import check_parameters
-from .spec import (
+from governance_study.paths import ProjectPaths
+from governance_study.study.cache import RunInputs, _html_intact, _record_path, _why, ensure_derived, library_digest, raw_digest, read_record
+from governance_study.study.execute import ENGINE, Outcome, RunResult, _Runner, _Worker
+from governance_study.study.index import STATUS_TEXT, write_index
+from governance_study.study.parameters import check_parameters
+from governance_study.study.spec import (
     EXECUTION_KEYS,
     FAILED_DIR,
     FOR_EACH,
@@ -117,7 +117,7 @@ def run(
     reuse_kernels: bool | None = None,
 ) -> RunResult:
     """Run the study (see the module docstring). Raises StudyError (before any kernel starts) on bad input."""
-    from ..provenance import derived_hashes, git_state, package_versions, sha256_file
+    from governance_study.provenance import derived_hashes, git_state, package_versions, sha256_file
 
     paths = paths or ProjectPaths.discover()
     progress = _stderr_progress if progress is None else progress
@@ -184,7 +184,7 @@ def run(
             threads = [_Worker(runner, f"study-worker-{i + 1}") for i in range(workers)]
             for t in threads:
                 t.start()
-            from ..export import warm
+            from governance_study.export import warm
 
             warm()  # while the kernels start
             for t in threads:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..paths import ProjectPaths
-from .cache import RunInputs, read_record
-from .execute import RunResult
-from .spec import Report, Study
+from governance_study.paths import ProjectPaths
+from governance_study.study.cache import RunInputs, read_record
+from governance_study.study.execute import RunResult
+from governance_study.study.spec import Report, Study
 
 
 STATUS_TEXT = {
@@ -25,9 +25,9 @@ STATUS_TEXT = {
 
 def write_index(paths: ProjectPaths, study: Study, reports: list[Report], result: RunResult, git, inputs: RunInputs) -> Path:
     """``reports/index.html``: what the study is, every report with its state, the citation, the provenance."""
-    from ..citation import load_citation, study_citation
-    from ..export import render_index, write_text_atomic
-    from ..provenance import collect
+    from governance_study.citation import load_citation, study_citation
+    from governance_study.export import render_index, write_text_atomic
+    from governance_study.provenance import collect
 
     outcomes = result.by_id()
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -76,8 +76,8 @@ def _key_findings(paths: ProjectPaths, reports: list[Report]) -> tuple[list[dict
     """The study's key findings from ``data/derived/``, each claim linked to its quote in the district profile
     that lists it (``districts/<code>.html#claim-<id>``), when the study has that profile; or, when the derived
     tables cannot be read, no findings and the reason (the index still lists the reports)."""
-    from .. import datasets
-    from ..report import claim_anchor, key_findings
+    from governance_study import datasets
+    from governance_study.report import claim_anchor, key_findings
 
     try:
         tables = {name: datasets.load(name, paths) for name in ("claims", "resolution", "participation", "audit")}

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .spec import Report, StudyError
+from governance_study.study.spec import Report, StudyError
 
 
 def _literal(text: str) -> tuple[bool, Any]:

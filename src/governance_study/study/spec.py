@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..paths import ProjectPaths
+from governance_study.paths import ProjectPaths
 
 #: Keys allowed in study.yaml, at the top and per report.
 STUDY_KEYS = {"title", "description", "execution", "reports"}
