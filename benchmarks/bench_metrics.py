@@ -16,7 +16,7 @@ import time
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from governance_study.build import build_derived, compute_tables
+from governance_study.dataset.build import build_derived, compute_tables
 from governance_study.metrics import audit_table, resolution_table
 from governance_study.metrics.examples import claim, claims_frame
 from governance_study.paths import ProjectPaths

@@ -129,7 +129,7 @@ def _write_mini(root: Path) -> None:
 
 
 def _stub_build(builds: list[int]):
-    """Stands in for governance_study.build (the runner's behaviour, not the build, is under test here)."""
+    """Stands in for governance_study.dataset.build (the runner's behaviour, not the build, is under test here)."""
 
     def build_derived(paths: ProjectPaths, **_):
         builds.append(1)
@@ -142,7 +142,7 @@ def _stub_build(builds: list[int]):
 
 def _enter_mini(root: Path, monkeypatch) -> Mini:
     builds: list[int] = []
-    monkeypatch.setitem(sys.modules, "governance_study.build", _stub_build(builds))
+    monkeypatch.setitem(sys.modules, "governance_study.dataset.build", _stub_build(builds))
     monkeypatch.chdir(root)
     monkeypatch.delenv("GOVERNANCE_STUDY_ROOT", raising=False)
     return Mini(ProjectPaths(root), builds)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from governance_study.arithmetic import Statement, arithmetic_problems, find_statements
+from governance_study.text.arithmetic import Statement, arithmetic_problems, find_statements
 
 
 def only(text: str) -> Statement:

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from _project import REPO, copy_project, snapshot
-from governance_study import build as build_module
-from governance_study.build import build_derived
+from governance_study.dataset import build as build_module
+from governance_study.dataset.build import build_derived
 from governance_study.paths import ProjectPaths
 
 
@@ -76,7 +76,7 @@ def test_claim_rows_match_raw(project):
 
 
 def test_import_is_light():
-    code = "import sys, governance_study, governance_study.datasets, governance_study.claims; " \
+    code = "import sys, governance_study, governance_study.datasets, governance_study.dataset.claims; " \
            "print(sorted(m for m in ('statsmodels', 'seaborn', 'matplotlib', 'papermill') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -103,7 +103,7 @@ def test_notebook_path_gives_the_derived_tables(name):
     """Notebooks recompute metrics from the loaded claims; with default parameters they equal the committed tables."""
     from governance_study import datasets, metrics
     from governance_study.csvio import to_csv_bytes
-    from governance_study.districts import load_districts
+    from governance_study.dataset.gazetteer import load_districts
 
     paths = ProjectPaths(REPO)
     claims = datasets.load("claims", paths)

@@ -1,4 +1,4 @@
-"""Kinds and qualifiers of candidate figures, one hand-written sentence per rule (governance_study.kinds)."""
+"""Kinds and qualifiers of candidate figures, one hand-written sentence per rule (governance_study.text.kinds)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance_study import kinds
-from governance_study.candidates import ScanContext, Scanner
-from governance_study.kinds import KINDS, PROPOSED
+from governance_study.text import kinds
+from governance_study.text.candidates import ScanContext, Scanner
+from governance_study.text.kinds import KINDS, PROPOSED
 
 SCANNER = Scanner(ScanContext())
 

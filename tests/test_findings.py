@@ -13,8 +13,8 @@ import pytest
 
 from _project import REPO
 from governance_study import datasets, report
-from governance_study.arithmetic import find_statements
-from governance_study.districts import load_districts
+from governance_study.text.arithmetic import find_statements
+from governance_study.dataset.gazetteer import load_districts
 from governance_study.report.findings import README_END, README_START, findings_markdown, key_findings
 from governance_study.report.html import key_findings_html, sources_appendix_html, table_html
 
@@ -104,7 +104,7 @@ def test_note_finding_keeps_the_657s_apart(findings):
 
 def test_every_generated_sentence_states_correct_arithmetic(findings, derived):
     """Findings, audit findings, notes on rows, caveats, summaries and raw notes: every 'k/n = p%', sum and
-    'p% of n' they write is recomputed by the independent checker (governance_study.arithmetic)."""
+    'p% of n' they write is recomputed by the independent checker (governance_study.text.arithmetic)."""
     gazetteer = load_districts()
     claims = derived["claims"]
     resolution = report.resolution_for(claims, gazetteer)

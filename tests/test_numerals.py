@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance_study import numerals
-from governance_study.numerals import (
+from governance_study.text import numerals
+from governance_study.text.numerals import (
     NON_NUMBER_WORDS, UNITS, NumberExpression, NumberParseError, find_numbers, parse_number,
 )
 

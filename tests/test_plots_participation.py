@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from _project import REPO  # noqa: E402
-from governance_study import plots  # noqa: E402
+from governance_study.report import plots  # noqa: E402
 
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 

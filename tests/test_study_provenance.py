@@ -9,7 +9,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from governance_study import citation, export, provenance
+from governance_study.study import citation
+from governance_study.study import render as export
+from governance_study.study import provenance
 from governance_study.paths import ProjectPaths
 
 

@@ -17,8 +17,8 @@ from governance_study.paths import ProjectNotFoundError, ProjectPaths
 
 
 def _check(args: argparse.Namespace, paths: ProjectPaths) -> int:
-    from governance_study.claims import check
-    from governance_study.extract import coverage_rows
+    from governance_study.dataset.claims import check
+    from governance_study.text.extract import coverage_rows
 
     started = time.perf_counter()
     problems = check(paths)
@@ -32,7 +32,7 @@ def _check(args: argparse.Namespace, paths: ProjectPaths) -> int:
 
 
 def _build(args: argparse.Namespace, paths: ProjectPaths) -> int:
-    from governance_study.build import build_derived
+    from governance_study.dataset.build import build_derived
 
     started = time.perf_counter()
     files = build_derived(paths)
@@ -47,27 +47,27 @@ def _run(args: argparse.Namespace, paths: ProjectPaths) -> int:
 
 
 def _cite(args: argparse.Namespace, paths: ProjectPaths) -> int:
-    from governance_study.citation import citation_text
+    from governance_study.study.citation import citation_text
 
     print(citation_text(paths, style=args.format))
     return 0
 
 
 def _extract(args: argparse.Namespace, paths: ProjectPaths) -> int:
-    from governance_study.extract import run_extract
+    from governance_study.text.extract import run_extract
 
     return run_extract(paths, args.paths, fmt=args.format, jobs=args.jobs, out=sys.stdout)
 
 
 def _coverage(args: argparse.Namespace, paths: ProjectPaths) -> int:
-    from governance_study.extract import run_coverage
+    from governance_study.text.extract import run_coverage
 
     return run_coverage(paths, fmt=args.format, out=sys.stdout)
 
 
 def _findings(args: argparse.Namespace, paths: ProjectPaths) -> int:
     from governance_study import datasets
-    from governance_study.export import write_text_atomic
+    from governance_study.study.render import write_text_atomic
     from governance_study.report.findings import findings_markdown, key_findings, readme_with_findings
 
     tables = [datasets.load(name, paths) for name in ("claims", "resolution", "participation", "audit")]

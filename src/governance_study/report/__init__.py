@@ -1,6 +1,6 @@
 """What the notebooks call: selections of the derived data for a notebook's parameters, and display helpers.
 
-Notebooks consume, never produce: each cell imports, calls one function here, in :mod:`governance_study.plots`
+Notebooks consume, never produce: each cell imports, calls one function here, in :mod:`governance_study.report.plots`
 or in :mod:`governance_study.metrics`, and displays the result. Two kinds of function live here:
 
 - *selections and views* (pure, DataFrame in, DataFrame or list of sentences out): which districts and

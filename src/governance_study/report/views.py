@@ -52,7 +52,7 @@ def district_codes(names: Sequence[str] | str | None, districts: pd.DataFrame) -
     An empty list (or None) means every district: returns None. Unknown names raise ValueError listing the
     valid ones.
     """
-    from governance_study.districts import resolve_district
+    from governance_study.dataset.gazetteer import resolve_district
 
     if names is None or (not isinstance(names, str) and len(names) == 0):
         return None
@@ -632,7 +632,7 @@ class Profile:
 
 def district_profile(district: str, claims: pd.DataFrame, districts: pd.DataFrame, sources: pd.DataFrame | None = None) -> Profile:
     """All figures of one district, given by code, Chinese, English or pinyin name or alias."""
-    from governance_study.districts import resolve_district
+    from governance_study.dataset.gazetteer import resolve_district
     from governance_study.metrics import audit_table, participation_table, ratio_table, resolution_table
 
     code = resolve_district(str(district), districts)

@@ -117,7 +117,8 @@ def run(
     reuse_kernels: bool | None = None,
 ) -> RunResult:
     """Run the study (see the module docstring). Raises StudyError (before any kernel starts) on bad input."""
-    from governance_study.provenance import derived_hashes, git_state, package_versions, sha256_file
+    from governance_study.study.git import git_state
+    from governance_study.study.provenance import derived_hashes, package_versions, sha256_file
 
     paths = paths or ProjectPaths.discover()
     progress = _stderr_progress if progress is None else progress
@@ -184,7 +185,7 @@ def run(
             threads = [_Worker(runner, f"study-worker-{i + 1}") for i in range(workers)]
             for t in threads:
                 t.start()
-            from governance_study.export import warm
+            from governance_study.study.render import warm
 
             warm()  # while the kernels start
             for t in threads:

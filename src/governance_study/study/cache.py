@@ -97,7 +97,7 @@ def read_record(paths: ProjectPaths, report_id: str) -> dict[str, Any] | None:
 
 
 def _write_json(path: Path, value: Any) -> None:
-    from governance_study.export import write_text_atomic
+    from governance_study.study.render import write_text_atomic
 
     write_text_atomic(path, json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
@@ -105,7 +105,7 @@ def _write_json(path: Path, value: Any) -> None:
 def ensure_derived(paths: ProjectPaths, *, force: bool, progress: Progress) -> bool:
     """Rebuild ``data/derived/`` unless raw data, library and versions are as at the last build and the derived
     files are as that build wrote them. Returns True when it built."""
-    from governance_study.provenance import derived_hashes, package_versions
+    from governance_study.study.provenance import derived_hashes, package_versions
 
     stamp_path = paths.cache_dir / "build.json"
     stamp = {"raw": raw_digest(paths), "library": library_digest(), "versions": package_versions()}
@@ -117,7 +117,7 @@ def ensure_derived(paths: ProjectPaths, *, force: bool, progress: Progress) -> b
         if previous and previous.get("stamp") == stamp and previous.get("derived") == derived_hashes(paths):
             progress("derived data up to date (raw data, library and versions unchanged since the last build)")
             return False
-    from governance_study.build import build_derived
+    from governance_study.dataset.build import build_derived
 
     started = time.perf_counter()
     build_derived(paths)

@@ -279,7 +279,7 @@ class _Runner:
             self.say(f"[{done:>{len(str(self.total))}}/{self.total}] FAILED {outcome.report.report_id}: notebooks/{outcome.report.notebook_path.name}, {outcome.message}")
 
     def provenance_for(self, report: Report):
-        from governance_study.provenance import collect
+        from governance_study.study.provenance import collect
 
         provenance = collect(
             self.paths, parameters=report.parameters, notebook=report.notebook_path, git=self.git, derived=self.inputs.derived
@@ -289,8 +289,8 @@ class _Runner:
 
     def publish(self, report: Report, nb, provenance) -> None:
         """Export to HTML, replace the report atomically, then record its inputs key."""
-        from governance_study.citation import build_citation, load_citation
-        from governance_study.export import ReportContext, notebook_to_html, write_text_atomic
+        from governance_study.study.citation import build_citation, load_citation
+        from governance_study.study.render import ReportContext, notebook_to_html, write_text_atomic
 
         citation = build_citation(
             load_citation(self.paths),

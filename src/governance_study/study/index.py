@@ -25,9 +25,9 @@ STATUS_TEXT = {
 
 def write_index(paths: ProjectPaths, study: Study, reports: list[Report], result: RunResult, git, inputs: RunInputs) -> Path:
     """``reports/index.html``: what the study is, every report with its state, the citation, the provenance."""
-    from governance_study.citation import load_citation, study_citation
-    from governance_study.export import render_index, write_text_atomic
-    from governance_study.provenance import collect
+    from governance_study.study.citation import load_citation, study_citation
+    from governance_study.study.render import render_index, write_text_atomic
+    from governance_study.study.provenance import collect
 
     outcomes = result.by_id()
     groups: dict[str, list[dict[str, Any]]] = {}

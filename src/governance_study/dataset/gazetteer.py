@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from governance_study.paths import ProjectPaths
-from governance_study.reference import load_reference
+from governance_study.dataset.reference import load_reference
 
 
 def load_districts(paths: ProjectPaths | None = None) -> pd.DataFrame:

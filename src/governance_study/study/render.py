@@ -21,10 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from governance_study.citation import Citation
-from governance_study.provenance import Provenance
+from governance_study.study.citation import Citation
+from governance_study.study.provenance import Provenance
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"  # the package's templates/, beside study/
 TEMPLATE_NAME = "governance_report"
 REMOVE_TAG = "remove-from-report"
 

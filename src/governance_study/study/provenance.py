@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -21,6 +20,7 @@ from typing import Any
 
 from governance_study import __version__
 from governance_study.paths import ProjectPaths
+from governance_study.study.git import GitState, git_state  # noqa: F401 - re-exported: provenance records it
 
 #: Packages whose versions can change a report's numbers or its HTML; recorded in every report and part of
 #: every cache key (a new pandas or statsmodels reruns the study).
@@ -43,54 +43,6 @@ KEY_PACKAGES: tuple[str, ...] = (
     "jinja2",
     "pyyaml",
 )
-
-
-@dataclass(frozen=True)
-class GitState:
-    """The repository state a run saw. ``commit`` is None outside git or before the first commit.
-
-    ``dirty`` is True when tracked or untracked files (outside ``reports/``) differ from the commit, None when
-    the project is not under git at all (then nothing says which version of the files produced the report).
-    """
-
-    commit: str | None
-    dirty: bool | None
-    describe: str  # human wording for panels: "3f2a9c1 (uncommitted changes)", "not under version control"
-
-    @property
-    def short(self) -> str | None:
-        return self.commit[:7] if self.commit else None
-
-
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
-    try:
-        return subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=20, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None  # git not installed, or hung: provenance says "unknown" rather than failing the run
-
-
-def git_state(paths: ProjectPaths) -> GitState:
-    """Commit and dirty flag of the repository holding the project (``git`` subprocess; no git: unknown)."""
-    root = paths.root
-    inside = _git(root, "rev-parse", "--is-inside-work-tree")
-    if inside is None or inside.returncode != 0 or inside.stdout.strip() != "true":
-        return GitState(None, None, "not under version control")
-    head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD")
-    commit = head.stdout.strip() if head is not None and head.returncode == 0 and head.stdout.strip() else None
-    # reports/ is generated (and ignored); exclude it anyway so a run never marks its own tree dirty
-    try:
-        reports = paths.reports.resolve().relative_to(root.resolve()).as_posix()
-        pathspec = [".", f":(exclude){reports}"]
-    except ValueError:
-        pathspec = ["."]
-    status = _git(root, "status", "--porcelain", "--", *pathspec)
-    dirty = None if status is None or status.returncode != 0 else bool(status.stdout.strip())
-    if commit is None:
-        return GitState(None, True, "no commit yet (all files uncommitted)")
-    words = commit[:7] + (" (uncommitted changes)" if dirty else "" if dirty is False else " (state unknown)")
-    return GitState(commit, dirty, words)
 
 
 @lru_cache(maxsize=1)
@@ -163,7 +115,7 @@ class Provenance:
 
 def study_version(paths: ProjectPaths) -> str:
     """The study's version: ``version`` of CITATION.cff (the dataset), else the library's version."""
-    from governance_study.citation import load_citation
+    from governance_study.study.citation import load_citation
 
     try:
         return str(load_citation(paths).get("version") or __version__)

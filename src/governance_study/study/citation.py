@@ -165,7 +165,7 @@ def build_citation(
 
 def study_citation(paths: ProjectPaths, git=None, **report: Any) -> Citation:
     """The citation for the project's current state (reads CITATION.cff and asks git for the commit)."""
-    from governance_study.provenance import git_state
+    from governance_study.study.git import git_state
 
     git = git or git_state(paths)
     return build_citation(load_citation(paths), commit=git.commit, dirty=git.dirty, **report)

@@ -1,6 +1,6 @@
 """What kind of figure a number expression is: count, rate, money, date, identifier, ... (heuristics).
 
-Grain: one kind per :class:`~governance_study.numerals.NumberExpression`, decided from the expression (unit,
+Grain: one kind per :class:`~governance_study.text.numerals.NumberExpression`, decided from the expression (unit,
 how it is written) and its immediate context in the text (a few characters before and after, and whether it
 sits inside a date, a URL or a short quotation). No sentence meaning is used: these are heuristics, tuned on
 the five seed articles, and a researcher decides what a figure means. Only :data:`PROPOSED` kinds (count and
@@ -59,7 +59,7 @@ import re
 from bisect import bisect_right
 from typing import Literal
 
-from governance_study.numerals import NumberExpression
+from governance_study.text.numerals import NumberExpression
 
 __all__ = ["Kind", "KINDS", "PROPOSED", "KindContext", "classify"]
 
@@ -176,7 +176,7 @@ def _is_chinese(number_text: str) -> bool:
 def classify(e: NumberExpression, ctx: KindContext) -> Kind:
     """The kind of expression ``e`` found in ``ctx.text`` (rules in the module docstring).
 
-    >>> from governance_study.numerals import find_numbers
+    >>> from governance_study.text.numerals import find_numbers
     >>> text = "举报电话:25204288,2021年受理纠纷657件,办结率达89.9%,同比增长194.6%,第二批,一是"
     >>> ctx = KindContext(text)
     >>> [(e.text, classify(e, ctx)) for e in find_numbers(text)]  # doctest: +NORMALIZE_WHITESPACE

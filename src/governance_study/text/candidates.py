@@ -1,6 +1,6 @@
 """Candidate figures of one article: every number expression, its kind, context, guesses and curation status.
 
-Grain: one :class:`Candidate` per number expression that :func:`governance_study.numerals.find_numbers` finds
+Grain: one :class:`Candidate` per number expression that :func:`governance_study.text.numerals.find_numbers` finds
 in the article's decoded raw text (never the cleaned text: offsets must match the claims' spans). Nothing is
 filtered out: dates, identifiers and phrases are candidates too, with a kind that says they need no decision.
 
@@ -10,7 +10,7 @@ Columns (``COLUMNS``, in output order):
   measure word and 以上/左右 ("超过25万人次"); ``value`` the exact value as a plain decimal (percentages in
   percentage points) and ``bound`` (exact, at_least, more_than, approx) and ``unit``: all from the numbers
   parser, the same one that verifies claims;
-- ``kind``: see :mod:`governance_study.kinds` (a heuristic);
+- ``kind``: see :mod:`governance_study.text.kinds` (a heuristic);
 - ``start``/``end``: character offsets (not bytes) of ``text`` in the decoded file, end exclusive;
 - ``sentence``: the sentence around it (between 。!? or line breaks), trimmed; ``clause``: the stretch between
   the nearest punctuation marks (,;:。), a verbatim substring of the article that usually makes a good
@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from itertools import compress
 from typing import NamedTuple
 
-from governance_study.curation import ClaimRef, Mark, claim_spans
-from governance_study.kinds import PROPOSED, KindContext, classify
-from governance_study.numerals import find_numbers
+from governance_study.dataset.curation import ClaimRef, Mark, claim_spans
+from governance_study.text.kinds import PROPOSED, KindContext, classify
+from governance_study.text.numerals import find_numbers
 
 __all__ = ["COLUMNS", "STATUSES", "INDICATOR_CUES", "Candidate", "ScanContext", "Scanner", "ScanResult"]
 
@@ -116,7 +116,7 @@ class ScanContext:
 
     ``districts``: Chinese spelling (name or alias) -> district code; ``city_code`` the code of the city-wide
     row, which loses to any district named in the same sentence; ``indicators`` the known indicator ids;
-    ``claims`` and ``marks`` by source_id (see :mod:`governance_study.curation`).
+    ``claims`` and ``marks`` by source_id (see :mod:`governance_study.dataset.curation`).
     """
 
     districts: Mapping[str, str] = field(default_factory=dict)

@@ -436,7 +436,7 @@ def parse_number(text: str) -> NumberExpression:
     >>> parse_number("95分以上 ")
     Traceback (most recent call last):
     ...
-    governance_study.numerals.NumberParseError: '95分以上 ' has leading or trailing whitespace: strip it before parsing
+    governance_study.text.numerals.NumberParseError: '95分以上 ' has leading or trailing whitespace: strip it before parsing
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_number expects a str, got {type(text).__name__}: {text!r}")

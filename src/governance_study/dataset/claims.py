@@ -13,11 +13,11 @@ import pandas as pd
 
 from governance_study.csvio import read_text_table
 from governance_study.errors import DataError, Problem
-from governance_study.arithmetic import arithmetic_problems
-from governance_study.numerals import find_numbers
+from governance_study.text.arithmetic import arithmetic_problems
+from governance_study.text.numerals import find_numbers
 from governance_study.paths import ProjectPaths
-from governance_study.reference import BOOLEAN_TEXT, read_reference, unit_list
-from governance_study.sources import parse_iso_date, read_manifest, read_texts
+from governance_study.dataset.reference import BOOLEAN_TEXT, read_reference, unit_list
+from governance_study.dataset.sources import parse_iso_date, read_manifest, read_texts
 
 CLAIMS = "data/raw/claims.csv"
 CLAIM_COLUMNS = [

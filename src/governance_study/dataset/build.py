@@ -17,13 +17,13 @@ from typing import Callable
 import pandas as pd
 import pandera.pandas as pa
 
-from governance_study import datapackage
-from governance_study.claims import verified_claims
+from governance_study.dataset import datapackage
+from governance_study.dataset.claims import verified_claims
 from governance_study.csvio import to_csv_bytes
 from governance_study.paths import ProjectPaths
-from governance_study.reference import FAMILIES, load_reference
-from governance_study.schemas import ClaimsSchema, CoverageSchema, SourcesSchema
-from governance_study.sources import load_manifest
+from governance_study.dataset.reference import FAMILIES, load_reference
+from governance_study.dataset.schemas import ClaimsSchema, CoverageSchema, SourcesSchema
+from governance_study.dataset.sources import load_manifest
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,11 @@
 
 ``extract PATH... [--format csv|table] [--jobs N]`` prints one row per number expression in the given
 articles (files, or folders searched for ``*.txt``), with the columns of
-:mod:`governance_study.candidates`. It streams: files are read, scanned and written one at a time (with
+:mod:`governance_study.text.candidates`. It streams: files are read, scanned and written one at a time (with
 ``--jobs N``, by N worker processes, at most a few dozen files in flight), so memory does not grow with the
 corpus. ``csv`` is for tools (UTF-8, header row, one candidate per line); ``table`` is for people (fixed-width,
 the clause instead of the sentence, a summary per file). Files that are not UTF-8 are decoded as described in
-:mod:`governance_study.decoding`, with a note on stderr; files that cannot be decoded are reported on stderr and
+:mod:`governance_study.text.decoding`, with a note on stderr; files that cannot be decoded are reported on stderr and
 make the exit status 1, after the other files were processed.
 
 ``coverage`` counts, for every source of the manifest, the candidates found, proposed (counts and rates),
@@ -32,11 +32,11 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TextIO
 
-from governance_study.candidates import COLUMNS, Candidate, ScanContext, Scanner
-from governance_study.curation import REASON_CODES, claim_problems, mark_problems, read_claim_refs, read_marks
-from governance_study.decoding import DecodeError, decode_article
+from governance_study.text.candidates import COLUMNS, Candidate, ScanContext, Scanner
+from governance_study.dataset.curation import REASON_CODES, claim_problems, mark_problems, read_claim_refs, read_marks
+from governance_study.text.decoding import DecodeError, decode_article
 from governance_study.errors import DataError, Problem, relative
-from governance_study.kinds import PROPOSED
+from governance_study.text.kinds import PROPOSED
 from governance_study.paths import ProjectPaths
 
 __all__ = ["run_extract", "run_coverage", "load_context", "expand_paths", "extract_file", "coverage_rows", "COVERAGE_COLUMNS"]
@@ -60,7 +60,7 @@ def load_context(paths: ProjectPaths) -> tuple[ScanContext, list[Problem]]:
 
     Raises :class:`DataError` when the reference tables cannot be read (the guesses need them).
     """
-    from governance_study.reference import read_reference  # pandas: imported here, never in worker processes
+    from governance_study.dataset.reference import read_reference  # pandas: imported here, never in worker processes
 
     reference, problems = read_reference(paths)
     if "districts" not in reference or "indicators" not in reference:
