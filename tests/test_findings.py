@@ -12,9 +12,8 @@ import pandas as pd
 import pytest
 
 from _project import REPO
-from governance_study import datasets, report
+from governance_study import datasets, metrics, report
 from governance_study.text.arithmetic import find_statements
-from governance_study.dataset.gazetteer import load_districts
 from governance_study.report.findings import README_END, README_START, findings_markdown, key_findings
 from governance_study.report.html import key_findings_html, sources_appendix_html, table_html
 
@@ -23,7 +22,7 @@ TABLES = ("claims", "resolution", "participation", "audit")
 
 @pytest.fixture(scope="module")
 def derived() -> dict[str, pd.DataFrame]:
-    return {name: datasets.load(name) for name in (*TABLES, "ratios", "coverage", "sources")}
+    return {name: datasets.load(name) for name in (*TABLES, "ratios", "coverage", "sources", "districts")}
 
 
 @pytest.fixture(scope="module")
@@ -105,13 +104,13 @@ def test_note_finding_keeps_the_657s_apart(findings):
 def test_every_generated_sentence_states_correct_arithmetic(findings, derived):
     """Findings, audit findings, notes on rows, caveats, summaries and raw notes: every 'k/n = p%', sum and
     'p% of n' they write is recomputed by the independent checker (governance_study.text.arithmetic)."""
-    gazetteer = load_districts()
+    gazetteer = derived["districts"]
     claims = derived["claims"]
-    resolution = report.resolution_for(claims, gazetteer)
-    comparison = report.compare_resolution(resolution)
-    glm = report.glm_for(resolution)
-    participation = report.participation_for(claims, gazetteer)
-    ratios = report.ratios_for(claims, gazetteer)
+    resolution = report.select(metrics.resolution_table(claims), gazetteer)
+    comparison = report.attempt(metrics.pairwise_differences, resolution)
+    glm = report.attempt(metrics.fit_glm, resolution)
+    participation = report.select(metrics.participation_table(claims, gazetteer), gazetteer)
+    ratios = report.select(metrics.ratio_table(claims, gazetteer), gazetteer)
     texts = [f.text for f in findings]
     texts += derived["audit"]["finding"].dropna().tolist() + derived["resolution"]["note"].dropna().tolist()
     texts += derived["participation"]["caveat"].dropna().tolist() + derived["ratios"]["caveat"].tolist()
@@ -119,7 +118,9 @@ def test_every_generated_sentence_states_correct_arithmetic(findings, derived):
     texts += report.resolution_caveats(resolution, comparison, glm) + report.participation_caveats(participation, ratios)
     texts += report.audit_summary(derived["audit"]) + report.coverage_findings(derived["coverage"])
     for code in ("120101", "120116"):
-        texts += report.profile_summary(report.district_profile(code, claims, gazetteer))
+        texts += report.profile_summary(report.district_profile(
+            code, gazetteer, claims=claims, resolution=derived["resolution"], participation=derived["participation"],
+            ratios=derived["ratios"], audit=derived["audit"]))
     statements = [s for t in texts for s in find_statements(t)]
     assert len(statements) >= 8  # the prose does state arithmetic; all of it must hold
     wrong = [s for s in statements if not s.is_correct]
@@ -194,23 +195,27 @@ def test_nothing_to_show_is_one_sentence_not_an_empty_table():
 
 
 def test_messages_carry_no_internal_function_names(derived):
-    gazetteer = load_districts()
-    resolution = report.resolution_for(derived["claims"], gazetteer)
-    comparison, glm = report.compare_resolution(resolution), report.glm_for(resolution)
+    gazetteer = derived["districts"]
+    resolution = report.select(metrics.resolution_table(derived["claims"]), gazetteer)
+    comparison = report.attempt(metrics.pairwise_differences, resolution)
+    glm = report.attempt(metrics.fit_glm, resolution)
     for reason in (comparison.reason, glm.reason):
         assert reason and not re.match(r"^[a-z_]+:", reason), reason
     assert not any("pairwise_differences" in c or "fit_glm" in c for c in report.resolution_caveats(resolution, comparison, glm))
 
 
 def test_a_requested_district_without_data_is_an_error_listing_what_exists(derived):
-    gazetteer = load_districts()
+    gazetteer = derived["districts"]
+    resolution = derived["resolution"]
     with pytest.raises(ValueError, match=r"no resolution statistic for Nankai \(120104\) in the data; districts with "
                                          r"resolution statistic: Heping \(120101\), Binhai New Area \(120116\)"):
-        report.resolution_for(derived["claims"], gazetteer, district_names=["Nankai", "Heping"])
+        report.select(resolution, gazetteer, districts=["Nankai", "Heping"], what="resolution statistic")
     with pytest.raises(ValueError, match=r"no participation or capacity figure for Nankai \(120104\)"):
-        report.participation_for(derived["claims"], gazetteer, district_names=["南开区"])
+        report.select(derived["participation"], gazetteer, districts=["南开区"], what="participation or capacity figure")
     with pytest.raises(ValueError, match=r"no resolution statistic in channel\(s\) 'hotline'.*give channels that have one"):
-        report.resolution_for(derived["claims"], gazetteer, channels=["hotline"])
+        report.select(resolution, gazetteer, channels=["hotline"], what="resolution statistic")
+    # a table shown beside the main one may be empty for a district: no error, one sentence in the report
+    assert report.select(derived["ratios"], gazetteer, districts=["Tianjin"], require=False).empty
 
 
 # --- synthetic data: the sentences stay true for other inputs ----------------------------------------------

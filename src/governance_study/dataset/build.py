@@ -22,7 +22,7 @@ from governance_study.dataset.claims import verified_claims
 from governance_study.csvio import to_csv_bytes
 from governance_study.paths import ProjectPaths
 from governance_study.dataset.reference import FAMILIES, load_reference
-from governance_study.dataset.schemas import ClaimsSchema, CoverageSchema, SourcesSchema
+from governance_study.dataset.schemas import ClaimsSchema, CoverageSchema, DistrictsSchema, SourcesSchema
 from governance_study.dataset.sources import load_manifest
 
 
@@ -71,6 +71,7 @@ def compute_tables(paths: ProjectPaths) -> dict[str, tuple[Table, pd.DataFrame]]
     def add(name: str, schema, primary_key, frame: pd.DataFrame) -> None:
         tables[name] = (Table(name, schema.to_schema() if hasattr(schema, "to_schema") else schema, primary_key), frame)
 
+    add("districts", DistrictsSchema, ["district_code"], DistrictsSchema.validate(districts.replace({"aliases": {"": pd.NA}})))
     add("sources", SourcesSchema, ["source_id"], sources_table(manifest, claims))
     add("claims", ClaimsSchema, ["claim_id"], ClaimsSchema.validate(claims))
     add("coverage", CoverageSchema, ["district_code", "family"], coverage_table(claims, districts))

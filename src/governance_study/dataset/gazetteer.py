@@ -23,7 +23,8 @@ def name_index(districts: pd.DataFrame) -> dict[str, str]:
     index: dict[str, str] = {}
     for row in districts.itertuples(index=False):
         spellings = [row.district_code, row.name_zh, row.name_en, row.name_pinyin]
-        spellings += [a for a in str(row.aliases).split(";") if a]
+        aliases = "" if pd.isna(row.aliases) else str(row.aliases)  # the derived gazetteer writes none as missing
+        spellings += [a for a in aliases.split(";") if a]
         for spelling in spellings:
             index[spelling.strip().casefold()] = row.district_code
     return index

@@ -14,6 +14,24 @@ ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 FAMILIES = ["resolution", "participation", "capacity", "outreach", "context"]
 
 
+class DistrictsSchema(pa.DataFrameModel):
+    """The gazetteer: one row per district of Tianjin (GB/T 2260 code) and one for the city (120000), with the
+    names the articles use and the census population every per-resident figure divides by."""
+
+    district_code: Series[str] = pa.Field(unique=True, str_matches=DISTRICT_CODE, description="GB/T 2260 code; 120000 for the city as a whole.")
+    level: Series[str] = pa.Field(isin=["district", "city"], description="district, or city for the row city-wide figures are attributed to.")
+    name_zh: Series[str] = pa.Field(description="Official name in Chinese.")
+    name_en: Series[str] = pa.Field(description="Name in English (plot and table labels).")
+    name_pinyin: Series[str] = pa.Field(description="Name in pinyin.")
+    aliases: Series[str] = pa.Field(nullable=True, description="Other names the articles use, ;-separated (滨城;新区;滨海); 河北 is not an alias of 河北区.")
+    population_2020: Series[int] = pa.Field(gt=0, description="Resident population on 2020-11-01, Tianjin Seventh National Population Census bulletin (2021); the 16 districts sum to the city's 13,866,009.")
+
+    class Config:
+        strict = True
+        ordered = True
+        coerce = True
+
+
 class SourcesSchema(pa.DataFrameModel):
     """One row per source article (the manifest), with how many claims were curated from it."""
 

@@ -1,21 +1,20 @@
-"""What the notebooks call: selections of the derived data for a notebook's parameters, and display helpers.
+"""Reports: what a notebook shows beside the metrics it calls.
 
-Notebooks consume, never produce: each cell imports, calls one function here, in :mod:`governance_study.report.plots`
-or in :mod:`governance_study.metrics`, and displays the result. Two kinds of function live here:
+A notebook reads the derived tables (:mod:`governance_study.datasets`), calls the domain functions of
+:mod:`governance_study.metrics` itself, and uses this package for everything around them:
 
-- *selections and views* (pure, DataFrame in, DataFrame or list of sentences out): which districts and
-  channels a parameter names, the claims behind a table, display-ready tables with English headers and
-  Chinese names, and caveats and findings written from the data;
-- *display* (``show_*``, :func:`sources_appendix`): HTML for the report, in which **every value is escaped**
-  with :func:`html.escape`. Text from sources (titles, outlets, quotes, notes) is data, never markup: an
-  article containing ``<script>`` shows the text. No Markdown output is produced (Markdown passes raw HTML
-  through).
+- :mod:`.selection`: which rows a report's parameters name (an unknown or empty district is an error that lists
+  what exists), the claims behind what it shows, :func:`attempt` for a comparison the data may refuse, and a
+  district's profile from the derived tables;
+- :mod:`.tables`: display tables with English headers and Chinese names (one row per statistic or claim);
+- :mod:`.prose` and :mod:`.findings`: sentences written from the data (caveats, summaries, key findings), each
+  tested against the numbers it states;
+- :mod:`.wording`: one wording of missing values, bounds, periods and counts for all of them;
+- :mod:`.plots`: seaborn/matplotlib figures with English/pinyin labels;
+- :mod:`.html`: display, in which **every value is escaped** (text from sources is data, never markup). Tables
+  are also emitted as ``application/vnd.governance-study.table+json`` so that tests can read the values shown.
 
-Tables are also emitted as ``application/vnd.governance-study.table+json`` (the rows as JSON) beside the HTML,
-so that tests and other tools can read the values a report shows; HTML export and JupyterLab ignore it.
-
-The selections and views live in :mod:`.views`, the display in :mod:`.html`; notebooks call both through this
-package (``report.resolution_for``, ``report.show_table``).
+Everything a notebook calls is importable from here (``report.rates_table``, ``report.show_table``).
 """
 
 from __future__ import annotations
@@ -25,98 +24,58 @@ from governance_study.report.html import (
     TABLE_MIMETYPE,
     claim_anchor,
     key_findings_html,
-    show_key_findings,
     show_caveats,
     show_figure,
     show_findings,
+    show_key_findings,
     show_table,
     show_text,
     sources_appendix,
     sources_appendix_html,
     table_html,
 )
-from governance_study.report.views import (
-    BOUND_WORDS,
-    FAMILY_ORDER,
-    Comparison,
-    GlmView,
-    Profile,
-    audit_display,
-    audit_for,
+from governance_study.report.prose import (
     audit_summary,
+    coverage_findings,
+    participation_caveats,
+    profile_summary,
+    resolution_caveats,
+)
+from governance_study.report.selection import (
+    Outcome,
+    Profile,
+    attempt,
     claim_id_columns,
     claims_behind,
-    compare_resolution,
-    comparison_table,
-    corpus_table,
-    coverage_findings,
-    coverage_matrix,
     district_codes,
     district_profile,
-    glm_for,
     indicator_labels,
-    participation_caveats,
-    participation_display,
-    participation_for,
-    profile_facts,
-    profile_summary,
-    rates_table,
-    ratios_display,
-    ratios_for,
-    resolution_caveats,
-    resolution_for,
+    require_districts,
+    select,
     select_channels,
     select_districts,
     with_district_names,
 )
+from governance_study.report.tables import (
+    audit_display,
+    comparison_table,
+    corpus_table,
+    coverage_matrix,
+    glm_table,
+    participation_display,
+    profile_facts,
+    rates_table,
+    ratios_display,
+)
+from governance_study.report.wording import BOUND_WORDS, FAMILY_ORDER
 
 __all__ = [
-    "Finding",
-    "claim_anchor",
-    "findings_about",
-    "findings_markdown",
-    "key_findings",
-    "key_findings_html",
-    "show_key_findings",
-    "BOUND_WORDS",
-    "FAMILY_ORDER",
-    "TABLE_MIMETYPE",
-    "Comparison",
-    "GlmView",
-    "Profile",
-    "audit_display",
-    "audit_for",
-    "audit_summary",
-    "claim_id_columns",
-    "claims_behind",
-    "compare_resolution",
-    "comparison_table",
-    "corpus_table",
-    "coverage_findings",
-    "coverage_matrix",
-    "district_codes",
-    "district_profile",
-    "glm_for",
-    "indicator_labels",
-    "participation_caveats",
-    "participation_display",
-    "participation_for",
-    "profile_facts",
-    "profile_summary",
-    "rates_table",
-    "ratios_display",
-    "ratios_for",
-    "resolution_caveats",
-    "resolution_for",
-    "select_channels",
-    "select_districts",
-    "show_caveats",
-    "show_figure",
-    "show_findings",
-    "show_table",
-    "show_text",
-    "sources_appendix",
-    "sources_appendix_html",
-    "table_html",
-    "with_district_names",
+    "BOUND_WORDS", "FAMILY_ORDER", "TABLE_MIMETYPE", "Finding", "Outcome", "Profile", "attempt", "audit_display",
+    "audit_summary", "claim_anchor", "claim_id_columns", "claims_behind", "comparison_table", "corpus_table",
+    "coverage_findings", "coverage_matrix", "district_codes", "district_profile", "findings_about",
+    "findings_markdown", "glm_table", "indicator_labels", "key_findings", "key_findings_html",
+    "participation_caveats", "participation_display", "profile_facts", "profile_summary", "rates_table",
+    "ratios_display", "require_districts", "resolution_caveats", "select", "select_channels", "select_districts",
+    "show_caveats", "show_figure", "show_findings", "show_key_findings", "show_table", "show_text",
+    "sources_appendix", "sources_appendix_html", "table_html", "with_district_names",
 ]

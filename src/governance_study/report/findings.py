@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from governance_study.metrics import grim
-from governance_study.report.views import BOUND_WORDS, _missing, _text
+from governance_study.report.wording import BOUND_WORDS, as_text, is_missing
 
 #: The most participation indicators given a sentence of their own (the rest are counted in the summary).
 MAX_INDICATOR_SENTENCES = 3
@@ -41,11 +41,11 @@ def _names(claims: pd.DataFrame) -> dict[str, str]:
 
 
 def _channel(value: Any) -> str:
-    return _text(value).replace("_", " ")
+    return as_text(value).replace("_", " ")
 
 
 def _ids(*values: Any) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(_text(v) for v in values if not _missing(v) and _text(v)))
+    return tuple(dict.fromkeys(as_text(v) for v in values if not is_missing(v) and as_text(v)))
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -68,16 +68,16 @@ MAX_AUDIT_SENTENCES = 3
 
 def _audit_sentence(r: dict[str, Any], where: str, what: str) -> str | None:
     """One flagged GRIM row in words, with what exact arithmetic gives; None when it cannot be said from counts."""
-    text, k, n = _text(r["reported_text"]), r["numerator"], r["denominator"]
+    text, k, n = as_text(r["reported_text"]), r["numerator"], r["denominator"]
     decimals = grim.parse_percent(text).decimals
-    if not _missing(k) and not _missing(n):
+    if not is_missing(k) and not is_missing(n):
         k, n = int(k), int(n)
         passed = [rule for rule in grim.RULES if grim.rate_consistent(text, k, n, rule)]
         rounded = "; ".join(f"{_RULE[rule]} gives {grim.round_percent(k, n, decimals, rule)}%" for rule in grim.RULES)
         verdict = (f"only {' and '.join(_RULE[p] for p in passed)} gives the reported {text}%" if passed
                    else f"no rounding rule gives the reported {text}%")
         return f"{where}: {k} closed of {n} received is {k}/{n} = {grim.format_percent(k, n, decimals + 2)} ({rounded}): {verdict} {what}."
-    if _missing(k):
+    if is_missing(k):
         return None
     k = int(k)
     fits = {rule: grim.denominator_bounds(text, k, rule) for rule in grim.RULES}
@@ -173,10 +173,10 @@ def resolution_finding(resolution: pd.DataFrame, claims: pd.DataFrame) -> list[F
 
 def _figure(row: dict[str, Any], per_column: str) -> str:
     """"Binhai New Area at least 0.97 (200余个, as of 2021-06-30)": district, bound, intensity, figure, date."""
-    word = BOUND_WORDS.get(_text(row["bound"]), "")
+    word = BOUND_WORDS.get(as_text(row["bound"]), "")
     value = f"{float(row[per_column]):,.1f}" if float(row[per_column]) >= 1 else f"{float(row[per_column]):.2f}"
     prefix = f"{word} " if word and word != "exact" else ""
-    date = f"{row['period_start']} to {row['period_end']}" if not _missing(row["period_start"]) else f"as of {row['period_end']}"
+    date = f"{row['period_start']} to {row['period_end']}" if not is_missing(row["period_start"]) else f"as of {row['period_end']}"
     return f"{row['district_name_en']} {prefix}{value} ({row['value_text']}, {date})"
 
 
@@ -235,7 +235,7 @@ def note_findings(audit: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
     by_id = claims.set_index(claims["claim_id"].astype(str))
     out = []
     for r in audit[audit["check"] == "shared_count"].to_dict("records"):
-        role = "received" if not _missing(r["denominator"]) else "closed"
+        role = "received" if not is_missing(r["denominator"]) else "closed"
         count = r["denominator"] if role == "received" else r["numerator"]
         rates = [by_id.loc[str(c)] for c in (r["claim_id"], r["related_claim_id"])]
         shown = " and ".join(f"{labels.get(str(rate['indicator']), _channel(rate['indicator']))} {rate['value_text']} "

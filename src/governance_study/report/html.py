@@ -17,14 +17,14 @@ from typing import Any
 
 import pandas as pd
 
-from governance_study.report.views import BOUND_WORDS, _missing, _text  # one wording of values and bounds, in tables and in prose
+from governance_study.report.wording import BOUND_WORDS, as_text, is_missing  # one wording of values, in tables and prose
 
 #: The rows of a displayed table as JSON, for tests and tools; HTML export and JupyterLab ignore it.
 TABLE_MIMETYPE = "application/vnd.governance-study.table+json"
 
 
 def _esc(value: Any) -> str:
-    return html.escape(_text(value), quote=True)
+    return html.escape(as_text(value), quote=True)
 
 
 def _format_cell(column: str, value: Any) -> tuple[str, bool]:
@@ -33,7 +33,7 @@ def _format_cell(column: str, value: Any) -> tuple[str, bool]:
 
     import numpy as np
 
-    if _missing(value):
+    if is_missing(value):
         return "", False
     if isinstance(value, (bool, np.bool_)):
         return ("yes" if value else "no"), False
@@ -145,7 +145,7 @@ def show_findings(lines: Sequence[str], *, title: str = "Findings") -> None:
 
 def claim_anchor(claim_id: Any) -> str:
     """The HTML id of a claim's entry in a sources appendix: findings link to ``#claim-<claim_id>``."""
-    return f"claim-{_text(claim_id)}"
+    return f"claim-{as_text(claim_id)}"
 
 
 def key_findings_html(findings: Sequence[Any], *, href=None, title: str = "Key findings",
@@ -180,7 +180,7 @@ def show_text(*paragraphs: str) -> None:
 
 
 def _safe_url(url: Any) -> str | None:
-    text = _text(url).strip()
+    text = as_text(url).strip()
     return text if text.lower().startswith(("http://", "https://")) else None
 
 
@@ -197,7 +197,7 @@ def sources_appendix_html(claims: pd.DataFrame, sources: pd.DataFrame | None = N
         link = f' &middot; <a href="{_esc(url)}" rel="noopener noreferrer">{_esc(url)}</a>' if url else ""
         claims_html = "".join(
             f'<li id="{_esc(claim_anchor(r["claim_id"]))}"><span class="claim-id">{_esc(r["claim_id"])}</span> <strong>{_esc(r["value_text"])}</strong> '
-            f'({_esc(r["indicator_label_en"])}{", " + _esc(BOUND_WORDS.get(_text(r["bound"]), r["bound"])) if _text(r["bound"]) != "exact" else ""}): '
+            f'({_esc(r["indicator_label_en"])}{", " + _esc(BOUND_WORDS.get(as_text(r["bound"]), r["bound"])) if as_text(r["bound"]) != "exact" else ""}): '
             f'&ldquo;<span class="quote" lang="zh">{_esc(r["quote"])}</span>&rdquo;</li>'
             for r in group.to_dict("records")
         )

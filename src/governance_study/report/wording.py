@@ -1,0 +1,80 @@
+"""One wording of values for tables and prose: missing values, bounds, periods, counts, district names.
+
+Grain: one function per kind of value; every table (:mod:`.tables`), sentence (:mod:`.prose`,
+:mod:`.findings`) and HTML block (:mod:`.html`) words values through these, so "at least 5,600" and "2023-09-01 to
+2023-11-30" read the same everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+#: Indicator families, in the order tables and plots show them.
+FAMILY_ORDER = ("resolution", "participation", "capacity", "outreach", "context")
+
+#: How a bound reads in a table or a sentence.
+BOUND_WORDS = {
+    "exact": "exact",
+    "at_least": "at least",
+    "more_than": "more than",
+    "approx": "about",
+    "at_most": "at most",
+}
+
+def as_text(value: Any) -> str:
+    """The value as display text: empty for any missing marker (None, NA, NaN)."""
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+def is_missing(value: Any) -> bool:
+    """Whether the value is a missing marker (None, NA, NaN), without raising on lists."""
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+def district_text(row: Any) -> str:
+    """"和平区 Heping": the Chinese and English names of a row's district, else its code."""
+    zh, en = as_text(row.get("district_name_zh")), as_text(row.get("district_name_en")) or as_text(row.get("district_pinyin"))
+    return f"{zh} {en}".strip() or as_text(row.get("district_code"))
+
+def period_text(start: Any, end: Any) -> str:
+    """"2023-09-01 to 2023-11-30" for a flow, "as of 2023-11-30" for a stock."""
+    start, end = as_text(start), as_text(end)
+    if start and end:
+        return f"{start} to {end}"
+    return f"as of {end}" if end else ""
+
+def count_text(value: Any, bound: Any = None) -> str:
+    """"5,600" or "at least 5,600": a count with thousands separators and its bound."""
+    if is_missing(value):
+        return ""
+    text = f"{int(value):,}"
+    word = BOUND_WORDS.get(as_text(bound), "")
+    return f"{word} {text}" if word and word != "exact" else text
+
+def plain_number(value: Any) -> int | float:
+    """A reported value as an int when whole (a count), else a float.
+
+    >>> plain_number(864.0), plain_number(2.5)
+    (864, 2.5)
+    """
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+def plain_reason(exc: Exception) -> str:
+    """An error's message for a reader: without the ``function_name:`` prefix the metrics put on it for callers.
+
+    >>> plain_reason(ValueError("fit_glm: only 1 district (120101)"))
+    'only 1 district (120101)'
+    """
+    return re.sub(r"^[a-z_][a-z0-9_]*: ", "", str(exc))
