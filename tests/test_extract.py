@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _project import REPO, copy_project, read_rows, write_rows
-from governance_study.text.candidates import COLUMNS, ScanContext, Scanner
+from governance_study.curate.candidates import COLUMNS, ScanContext, Scanner
 from governance_study.cli import main
-from governance_study.dataset.curation import REASON_CODES
-from governance_study.text.extract import _csv_rows, _results, load_context, run_extract
+from governance_study.curate.marks import REASON_CODES
+from governance_study.curate.extract import _csv_rows, _results, load_context, run_extract
 from governance_study.text.numerals import find_numbers
 from governance_study.paths import ProjectPaths
 
@@ -362,7 +362,7 @@ def test_csv_rows_quote_as_csv_writer_does(cells, shared_sentence):
 
 def test_closed_vocabulary_columns_never_need_quotes():
     # _csv_rows writes value, bound, unit, kind and status as they are: none may hold a comma, quote or line break
-    from governance_study.text.candidates import STATUSES
+    from governance_study.curate.candidates import STATUSES
     from governance_study.text.kinds import KINDS
     from governance_study.text.numerals import UNITS as PARSER_UNITS
 
@@ -373,7 +373,7 @@ def test_closed_vocabulary_columns_never_need_quotes():
 
 
 def test_alias_is_not_matched_inside_another_word():
-    from governance_study.text.candidates import _district_alternation
+    from governance_study.curate.candidates import _district_alternation
 
     pattern = _district_alternation({"新区": "120116", "滨海新区": "120116", "河西区": "120103"})
     assert [m[0] for m in pattern.finditer("河西区打造营商环境创新区,国家级新区中,新区开展")] == ["河西区", "新区"]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from governance_study.text import kinds
-from governance_study.text.candidates import ScanContext, Scanner
+from governance_study.curate.candidates import ScanContext, Scanner
 from governance_study.text.kinds import KINDS, PROPOSED
 
 SCANNER = Scanner(ScanContext())

@@ -14,6 +14,7 @@ from matplotlib.text import Text  # noqa: E402
 
 from _project import REPO  # noqa: E402
 from governance_study.report import plots  # noqa: E402
+from governance_study.report.figure_style import figure_png  # noqa: E402
 
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
@@ -154,7 +155,7 @@ def test_nothing_drawable_says_why(frame):
 
 def test_no_label_has_a_chinese_character(frame):
     fig = plots.intensity_plot(frame, labels=LABELS)
-    plots.figure_png(fig)  # draw once: every text exists
+    figure_png(fig)  # draw once: every text exists
     assert texts(fig)
     assert [t for t in texts(fig) if CJK.search(t)] == []
 
@@ -182,5 +183,5 @@ def test_real_participation_table():
     heping = next(ax for ax in fig.axes if ax.get_title() == "grid workers")
     assert any(t.get_text().startswith("Heping · as of") for t in heping.get_yticklabels())
     assert any(float(line.get_xdata()[0]) == pytest.approx(864 / 355_000 * 10_000) for line in markers(heping))
-    plots.figure_png(fig)
+    figure_png(fig)
     assert [t for t in texts(fig) if CJK.search(t)] == []

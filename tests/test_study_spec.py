@@ -99,7 +99,7 @@ def test_parameter_error_stops_the_run_before_any_kernel_starts(mini_project, mo
     def no_kernel(*args, **kwargs):
         raise AssertionError("a kernel was started despite a parameter error")
 
-    monkeypatch.setattr(study._Worker, "_new_kernel", no_kernel)
+    monkeypatch.setattr(study.Worker, "_new_kernel", no_kernel)
     with pytest.raises(StudyError, match="unknown parameter 'y'"):
         study.run(mini_project.paths, progress=lines)
     assert not list(mini_project.paths.reports.rglob("*.html"))

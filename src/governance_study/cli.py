@@ -18,7 +18,7 @@ from governance_study.paths import ProjectNotFoundError, ProjectPaths
 
 def _check(args: argparse.Namespace, paths: ProjectPaths) -> int:
     from governance_study.dataset.claims import check
-    from governance_study.text.extract import coverage_rows
+    from governance_study.curate.coverage import coverage_rows
 
     started = time.perf_counter()
     problems = check(paths)
@@ -54,13 +54,13 @@ def _cite(args: argparse.Namespace, paths: ProjectPaths) -> int:
 
 
 def _extract(args: argparse.Namespace, paths: ProjectPaths) -> int:
-    from governance_study.text.extract import run_extract
+    from governance_study.curate.extract import run_extract
 
     return run_extract(paths, args.paths, fmt=args.format, jobs=args.jobs, out=sys.stdout)
 
 
 def _coverage(args: argparse.Namespace, paths: ProjectPaths) -> int:
-    from governance_study.text.extract import run_coverage
+    from governance_study.curate.coverage import run_coverage
 
     return run_coverage(paths, fmt=args.format, out=sys.stdout)
 

@@ -36,12 +36,11 @@ import pandas as pd
 from governance_study.metrics.audit import audit_table
 from governance_study.metrics.compare import (
     ComparisonError,
-    GlmResult,
     comparability_table,
-    fit_glm,
     pairwise_differences,
     proportion_difference,
 )
+from governance_study.metrics.glm import GlmResult, fit_glm
 from governance_study.metrics.grim import (
     consistent_denominators,
     consistent_numerators,

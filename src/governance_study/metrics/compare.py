@@ -1,4 +1,4 @@
-"""Cross-district comparison of resolution: pairwise differences, a binomial GLM, and what is comparable.
+"""Cross-district comparison of resolution: pairwise differences and what is comparable (the GLM: :mod:`.glm`).
 
 Input is the resolution table (:func:`.resolution.resolution_table`). Only statistics with counts enter a
 comparison (``count_used`` and ``nobs_used``: recomputed from closed/received, or closed implied by a reported
@@ -11,15 +11,14 @@ only, no pair within a channel family, a GLM the data cannot identify. Nothing r
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Iterable
 
 import pandas as pd
 
 from governance_study.metrics.grouping import require_columns
-from governance_study.metrics.schemas import ComparabilitySchema, GlmTableSchema, PairwiseSchema
+from governance_study.metrics.schemas import ComparabilitySchema, PairwiseSchema
 
 #: Two-sample interval methods of statsmodels ``confint_proportions_2indep`` (compare="diff") accepted here.
 #: Its "score" method is left out: in statsmodels 0.15 it is not antisymmetric for small counts (1/4 vs 1/6)
@@ -87,7 +86,7 @@ def proportion_difference(
     return Difference(difference, low, high, z, p, method)
 
 
-def _usable(resolution: pd.DataFrame, districts: list[str] | None, what: str) -> pd.DataFrame:
+def usable_statistics(resolution: pd.DataFrame, districts: list[str] | None, what: str) -> pd.DataFrame:
     """Rows with counts, restricted to ``districts``; raises on unknown districts and districts without counts."""
     require_columns(resolution, _NEEDED, "resolution")
     present = sorted(resolution["district_code"].dropna().astype(str).unique())
@@ -165,7 +164,7 @@ def pairwise_differences(
     from statsmodels.stats.multitest import multipletests
 
     _check_correction(correction)
-    rows = _usable(resolution, districts, "pairwise_differences")
+    rows = usable_statistics(resolution, districts, "pairwise_differences")
     if channel_family is not None:
         families = sorted(rows["channel_family"].dropna().astype(str).unique())
         if channel_family not in families:
@@ -284,7 +283,9 @@ def _period_text(row: dict) -> str:
     return f"{start or '?'} to {end or '?'}"
 
 
-def _definition(row: dict) -> str:
+def measure_definition(row: dict) -> str:
+    """What a statistic measures, in words: its rate of its received count, with the unit ("closure_rate of
+    requests_received (件)"); two statistics are like for like only when these agree."""
     rate = _text(row["rate_indicator"]) or "closed/received"
     received = _text(row["received_indicator"]) or "no received count"
     unit = _text(row["unit_received"])
@@ -295,7 +296,7 @@ def _comparability_row(a: dict, b: dict) -> dict:
     same_channel = _text(a["channel"]) == _text(b["channel"])
     same_family = _text(a["channel_family"]) == _text(b["channel_family"])
     same_period = _period_text(a) == _period_text(b)
-    same_definition = _definition(a) == _definition(b)
+    same_definition = measure_definition(a) == measure_definition(b)
     same_source = _text(a["source_id"]) == _text(b["source_id"])
     like = same_channel and same_period and same_definition
     differences = []
@@ -304,10 +305,10 @@ def _comparability_row(a: dict, b: dict) -> dict:
     if not same_period:
         differences.append(f"periods differ ({_period_text(a)} vs {_period_text(b)})")
     if not same_definition:
-        differences.append(f"definitions differ ({_definition(a)} vs {_definition(b)})")
+        differences.append(f"definitions differ ({measure_definition(a)} vs {measure_definition(b)})")
     if like:
         caveat = (f"Like for like in channel ({a['channel']}), period ({_period_text(a)}) and definition "
-                  f"({_definition(a)}); still self-reported publicity figures.")
+                  f"({measure_definition(a)}); still self-reported publicity figures.")
     else:
         caveat = "Not like for like: " + "; ".join(differences) + "."
     if not same_source:
@@ -320,176 +321,9 @@ def _comparability_row(a: dict, b: dict) -> dict:
         "district_code_a": a["district_code"], "district_code_b": b["district_code"],
         "channel_a": _text(a["channel"]), "channel_b": _text(b["channel"]),
         "period_a": _period_text(a), "period_b": _period_text(b),
-        "definition_a": _definition(a), "definition_b": _definition(b),
+        "definition_a": measure_definition(a), "definition_b": measure_definition(b),
         "source_id_a": a["source_id"], "source_id_b": b["source_id"],
         "same_channel": same_channel, "same_channel_family": same_family, "same_period": same_period,
         "same_definition": same_definition, "same_source": same_source, "is_like_for_like": like,
         "caveat": caveat,
     }
-
-
-@dataclass
-class GlmResult:
-    """A binomial GLM of closed/received on district (and channel family): coefficients and their caveats.
-
-    ``table``: one row per coefficient (:class:`.schemas.GlmTableSchema`): ``term, term_kind, level,
-    coef_log_odds, std_err, z_stat, p_value, ci_low_log_odds, ci_high_log_odds, odds_ratio,
-    odds_ratio_ci_low, odds_ratio_ci_high``. ``caveats``: sentences to print with it.
-    """
-
-    table: pd.DataFrame
-    caveats: list[str]
-    n_statistics: int
-    n_districts: int
-    reference_district: str
-    reference_channel_family: str | None
-    df_resid: int
-    deviance: float
-    pearson_chi2: float
-    statistic_ids: list[str] = field(default_factory=list)
-
-
-def fit_glm(resolution: pd.DataFrame, *, districts: list[str] | None = None, alpha: float = 0.05) -> GlmResult:
-    """Binomial GLM (logit link) of closed out of received on district and, when statistics come from more than
-    one channel family, channel family. One observation per statistic with counts.
-
-    Model: ``logit P(closed) = b0 + b_district + b_channel_family`` with treatment coding; the reference levels
-    are the smallest district code and channel family (named in the caveats). Fitted by statsmodels ``GLM``
-    with ``families.Binomial()`` on (closed, received - closed).
-
-    Raises :class:`ComparisonError` when the data cannot identify the model instead of returning nonsense:
-    fewer than two districts with counts (or an unknown or empty district asked for), fewer statistics than
-    parameters, district and channel family confounded (the design is rank deficient), or perfect
-    separation (a district or channel family whose statistics are all 100% or all 0% closed, or a fit whose
-    probabilities reach 0 or 1): its log odds are infinite.
-
-    Reference: McCullagh & Nelder (1989), *Generalized Linear Models*, 2nd ed., ch. 4; statsmodels ``GLM``.
-
-    >>> from governance_study.metrics.examples import heping_2023, invented_district
-    >>> from governance_study.metrics.resolution import resolution_table
-    >>> claims = pd.concat([heping_2023(), invented_district(), invented_district(channel="mediation_centre",
-    ...                     received=300, closed=240)], ignore_index=True)
-    >>> res = resolution_table(claims)
-    >>> fit_glm(res[res["statistic_id"] != "hp-petition"]).table["term"].tolist()[:2]
-    ['intercept', 'district[120116]']
-    """
-    import numpy as np
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
-
-    rows = _usable(resolution, districts, "fit_glm")
-    codes = sorted(rows["district_code"].unique())
-    families = sorted(rows["channel_family"].astype(str).unique())
-    n_params = len(codes) + len(families) - 1
-    if len(rows) < n_params:
-        raise ComparisonError(
-            f"fit_glm: {len(rows)} statistics with counts cannot identify {n_params} parameters "
-            f"(intercept, {len(codes) - 1} district and {len(families) - 1} channel-family effects); "
-            "compare pairwise within a channel family instead"
-        )
-    _check_separation(rows)
-    columns = {"intercept": np.ones(len(rows))}
-    kinds = {"intercept": ("intercept", None)}
-    for code in codes[1:]:
-        columns[f"district[{code}]"] = (rows["district_code"] == code).to_numpy(dtype=float)
-        kinds[f"district[{code}]"] = ("district", code)
-    for family in families[1:]:
-        columns[f"channel_family[{family}]"] = (rows["channel_family"] == family).to_numpy(dtype=float)
-        kinds[f"channel_family[{family}]"] = ("channel_family", family)
-    design = pd.DataFrame(columns)
-    if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
-        layout = "; ".join(f"{code}: {', '.join(sorted(g['channel_family'].astype(str).unique()))}"
-                           for code, g in rows.groupby("district_code"))
-        raise ComparisonError(
-            "fit_glm: district and channel family are confounded (each district's statistics come from channel "
-            f"families no other district shares: {layout}), so their effects cannot be separated; compare "
-            "pairwise within a channel family or restrict the districts"
-        )
-    closed = rows["count_used"].astype("int64").to_numpy()
-    received = rows["nobs_used"].astype("int64").to_numpy()
-    endog = np.column_stack([closed, received - closed])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PerfectSeparationWarning)
-        try:
-            fit = sm.GLM(endog, design, family=sm.families.Binomial()).fit()
-        except (PerfectSeparationError, PerfectSeparationWarning) as exc:
-            raise ComparisonError(f"fit_glm: perfect separation ({exc}); the log odds are infinite") from exc
-    fitted = np.asarray(fit.mu)
-    if not fit.converged or np.any(fitted < 1e-10) or np.any(fitted > 1 - 1e-10):
-        raise ComparisonError(
-            "fit_glm: the fit did not converge to finite log odds (fitted closure probabilities reach 0 or 1: "
-            "quasi-separation); compare pairwise instead"
-        )
-    ci = np.asarray(fit.conf_int(alpha=alpha))
-    table = pd.DataFrame({
-        "term": list(columns),
-        "term_kind": [kinds[t][0] for t in columns],
-        "level": [kinds[t][1] for t in columns],
-        "coef_log_odds": np.asarray(fit.params, dtype=float),
-        "std_err": np.asarray(fit.bse, dtype=float),
-        "z_stat": np.asarray(fit.tvalues, dtype=float),
-        "p_value": np.asarray(fit.pvalues, dtype=float),
-        "ci_low_log_odds": ci[:, 0],
-        "ci_high_log_odds": ci[:, 1],
-    })
-    table["odds_ratio"] = np.exp(table["coef_log_odds"])
-    table["odds_ratio_ci_low"] = np.exp(table["ci_low_log_odds"])
-    table["odds_ratio_ci_high"] = np.exp(table["ci_high_log_odds"])
-    for name in ("term", "term_kind", "level"):
-        table[name] = table[name].astype("string")
-    table = GlmTableSchema.validate(table)
-    df_resid = int(round(fit.df_resid))
-    return GlmResult(
-        table=table,
-        caveats=_glm_caveats(rows, codes, families, df_resid, float(fit.pearson_chi2)),
-        n_statistics=len(rows), n_districts=len(codes), reference_district=codes[0],
-        reference_channel_family=families[0] if len(families) > 1 else None, df_resid=df_resid,
-        deviance=float(fit.deviance), pearson_chi2=float(fit.pearson_chi2),
-        statistic_ids=rows["statistic_id"].astype(str).tolist(),
-    )
-
-
-def _check_separation(rows: pd.DataFrame) -> None:
-    for column, label in (("district_code", "district"), ("channel_family", "channel family")):
-        for level, group in rows.groupby(column):
-            closed, received = group["count_used"].astype(int), group["nobs_used"].astype(int)
-            if (closed == received).all() or (closed == 0).all():
-                which = "100%" if (closed == received).all() else "0%"
-                raise ComparisonError(
-                    f"fit_glm: perfect separation: every statistic of {label} {level} "
-                    f"({', '.join(group['statistic_id'].astype(str))}) is {which} closed, so its log odds are "
-                    "infinite; drop it from the model or compare pairwise, where a 100% rate has a finite interval"
-                )
-
-
-def _glm_caveats(rows: pd.DataFrame, codes: list[str], families: list[str], df_resid: int, chi2: float) -> list[str]:
-    caveats = [
-        "Self-reported publicity figures, not a sample: the binomial model treats every request as an "
-        "independent trial with its district's and channel's probability, which nothing guarantees; read the "
-        "intervals as a lower bound on the uncertainty.",
-        f"{len(rows)} statistics from {rows['source_id'].nunique()} source(s) and {len(codes)} districts; "
-        f"reference levels: district {codes[0]}"
-        + (f", channel family {families[0]}" if len(families) > 1 else "")
-        + ". Coefficients are log odds ratios against them.",
-    ]
-    if len(families) == 1:
-        caveats.append(f"All statistics are in channel family {families[0]}: no channel term.")
-    periods = sorted({f"{s} to {e}" for s, e in zip(rows["period_start"].astype(str), rows["period_end"].astype(str))})
-    if len(periods) > 1:
-        caveats.append(f"Statistics cover {len(periods)} different periods ({'; '.join(periods)}): "
-                       "district effects absorb differences in time.")
-    definitions = sorted({_definition(r) for r in rows.to_dict("records")})
-    if len(definitions) > 1:
-        caveats.append(f"Definitions differ ({'; '.join(definitions)}): a closure rate and a solution rate are "
-                       "not the same measure.")
-    implied = rows.loc[rows["rate_basis"] == "implied", "statistic_id"].astype(str).tolist()
-    if implied:
-        caveats.append(f"{len(implied)} statistic(s) use closed counts implied by a reported rate: "
-                       f"{', '.join(implied)}.")
-    if df_resid == 0:
-        caveats.append("Saturated model (as many parameters as statistics): the fit reproduces the data and "
-                       "there is no goodness-of-fit check.")
-    elif chi2 / df_resid > 1.5:
-        caveats.append(f"Overdispersed: Pearson chi2 / df = {chi2 / df_resid:.1f} (> 1.5), so the standard errors "
-                       "are too small; treat the p-values as optimistic.")
-    return caveats

@@ -109,7 +109,7 @@ def show_table(frame: pd.DataFrame, *, caption: str | None = None, note: str | N
 def show_figure(fig, *, alt: str) -> None:
     """Display a matplotlib figure as an inline PNG with alternative text, then release it. A figure that only
     says there is nothing to draw is shown as that one sentence, not as an empty picture."""
-    from governance_study.report.plots import EMPTY_MESSAGE, figure_png, figure_size_px
+    from governance_study.report.figure_style import EMPTY_MESSAGE, figure_png, figure_size_px
 
     message = getattr(fig, EMPTY_MESSAGE, None)
     if message:

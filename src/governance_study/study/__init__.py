@@ -44,8 +44,8 @@ import time
 from collections.abc import Sequence
 
 from governance_study.paths import ProjectPaths
-from governance_study.study.cache import RunInputs, _html_intact, _record_path, _why, ensure_derived, library_digest, raw_digest, read_record
-from governance_study.study.execute import ENGINE, Outcome, RunResult, _Runner, _Worker
+from governance_study.study.cache import RunInputs, html_intact, record_path, why_rerun, ensure_derived, library_digest, raw_digest, read_record
+from governance_study.study.execute import ENGINE, Outcome, RunResult, Runner, Worker
 from governance_study.study.index import STATUS_TEXT, write_index
 from governance_study.study.parameters import check_parameters
 from governance_study.study.spec import (
@@ -156,12 +156,12 @@ def run(
             keys[report.report_id] = (key, nb_sha)
             components[report.report_id] = parts
             record = read_record(paths, report.report_id)
-            intact = bool(record) and _html_intact(paths, report, record)
+            intact = bool(record) and html_intact(paths, report, record)
             if not force and record and record.get("key") == key and intact:
                 result.outcomes.append(Outcome(report, "unchanged"))
             else:
                 to_run.append(report)
-                reasons[report.report_id] = _why(record, parts, intact, force)
+                reasons[report.report_id] = why_rerun(record, parts, intact, force)
         for report in all_reports:
             if report not in chosen:
                 result.outcomes.append(Outcome(report, "skipped"))
@@ -176,13 +176,13 @@ def run(
             + (" (--force)" if force else "")
         )
         if to_run:
-            runner = _Runner(paths, study, inputs, git, progress, len(to_run), keys)
+            runner = Runner(paths, study, inputs, git, progress, len(to_run), keys)
             runner.components = components
             runner.reasons = reasons
             # longest first keeps both workers busy to the end: the study-wide notebooks before the profiles
             for report in sorted(to_run, key=lambda r: (r.section == "District profiles", r.report_id)):
                 runner.todo.put(report)
-            threads = [_Worker(runner, f"study-worker-{i + 1}") for i in range(workers)]
+            threads = [Worker(runner, f"study-worker-{i + 1}") for i in range(workers)]
             for t in threads:
                 t.start()
             from governance_study.study.render import warm
@@ -246,5 +246,5 @@ def _remove_stale(paths: ProjectPaths, reports: list[Report], progress: Progress
         if rel.split("/")[0] in {FAILED_DIR, ".cache"} or rel in wanted:
             continue
         html.unlink()
-        _record_path(paths, rel.removesuffix(".html")).unlink(missing_ok=True)
+        record_path(paths, rel.removesuffix(".html")).unlink(missing_ok=True)
         progress(f"removed {rel}: the study no longer declares it")

@@ -73,7 +73,7 @@ class RunInputs:
         return _json_hash(self.components(report, notebook_sha256))
 
 
-def _why(record: dict[str, Any] | None, components: dict[str, str], html_intact: bool, force: bool) -> str:
+def why_rerun(record: dict[str, Any] | None, components: dict[str, str], html_intact: bool, force: bool) -> str:
     if force:
         return "--force"
     if record is None:
@@ -84,19 +84,19 @@ def _why(record: dict[str, Any] | None, components: dict[str, str], html_intact:
     return "report missing or edited" if not html_intact else "inputs changed"
 
 
-def _record_path(paths: ProjectPaths, report_id: str) -> Path:
+def record_path(paths: ProjectPaths, report_id: str) -> Path:
     return paths.cache_dir / "reports" / f"{report_id}.json"
 
 
 def read_record(paths: ProjectPaths, report_id: str) -> dict[str, Any] | None:
-    path = _record_path(paths, report_id)
+    path = record_path(paths, report_id)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def _write_json(path: Path, value: Any) -> None:
+def write_json(path: Path, value: Any) -> None:
     from governance_study.study.render import write_text_atomic
 
     write_text_atomic(path, json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
@@ -122,11 +122,11 @@ def ensure_derived(paths: ProjectPaths, *, force: bool, progress: Progress) -> b
     started = time.perf_counter()
     build_derived(paths)
     progress(f"built data/derived/ in {time.perf_counter() - started:.1f} s")
-    _write_json(stamp_path, {"stamp": stamp, "derived": derived_hashes(paths)})
+    write_json(stamp_path, {"stamp": stamp, "derived": derived_hashes(paths)})
     return True
 
 
-def _html_intact(paths: ProjectPaths, report: Report, record: dict[str, Any]) -> bool:
+def html_intact(paths: ProjectPaths, report: Report, record: dict[str, Any]) -> bool:
     html = report.html_path(paths)
     try:
         return hashlib.sha256(html.read_bytes()).hexdigest() == record.get("html_sha256")

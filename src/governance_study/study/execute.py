@@ -1,7 +1,7 @@
 """Executing the reports: papermill in kernels kept per worker thread, then HTML export and the run record.
 
 Grain: one :class:`Outcome` per report of a run (ran, unchanged, failed or skipped), collected in a
-:class:`RunResult`. :class:`_Worker` threads take reports from the queue of a :class:`_Runner`, which holds what
+:class:`RunResult`. :class:`Worker` threads take reports from the queue of a :class:`Runner`, which holds what
 the workers share (inputs, progress) and publishes each report (HTML written atomically, then its record).
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from governance_study.paths import ProjectPaths
-from governance_study.study.cache import RunInputs, _record_path, _write_json
+from governance_study.study.cache import RunInputs, record_path, write_json
 from governance_study.study.spec import FAILED_DIR, Progress, Report, Study
 
 
@@ -112,7 +112,7 @@ def _register_engine() -> str:
     return ENGINE
 
 
-class _Worker(threading.Thread):
+class Worker(threading.Thread):
     """Executes reports from a queue, in one kernel it keeps (when reusing kernels) and shuts down at the end."""
 
     RESET = (
@@ -123,7 +123,7 @@ class _Worker(threading.Thread):
         "del _gs_sys\n"
     )
 
-    def __init__(self, runner: "_Runner", name: str):
+    def __init__(self, runner: "Runner", name: str):
         super().__init__(name=name, daemon=True)
         self.runner = runner
         self.km = None
@@ -241,7 +241,7 @@ class _Worker(threading.Thread):
         return Outcome(report, "ran", time.perf_counter() - started)
 
 
-class _Runner:
+class Runner:
     """Shared state of one run: inputs, progress, publishing of HTML and records."""
 
     def __init__(self, paths: ProjectPaths, study: Study, inputs: RunInputs, git, progress: Progress, total: int, keys: dict[str, tuple[str, str]]):
@@ -305,8 +305,8 @@ class _Runner:
         html = notebook_to_html(nb, ctx)
         target = report.html_path(self.paths)
         write_text_atomic(target, html)
-        _write_json(
-            _record_path(self.paths, report.report_id),
+        write_json(
+            record_path(self.paths, report.report_id),
             {
                 "key": provenance.cache_key,
                 "components": self.components.get(report.report_id, {}),

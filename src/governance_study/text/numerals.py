@@ -61,20 +61,19 @@ gives 万人).
 
 Speed: regexes are compiled at import; Arabic digits are parsed here with Decimal; cn2an (about 0.25 s to
 import) is imported on the first Chinese numeral and its answers are cached. A bare number with at most a unit
-(nine expressions in ten) skips the bound logic, and plain ASCII digits skip :func:`_arabic`. About 27 MB/s on
+(nine expressions in ten) skips the bound logic, and plain ASCII digits skip :func:`arabic_value`. About 27 MB/s on
 one core for :func:`find_numbers` over the five seed articles concatenated 200 times (12 MB, 83,400
 expressions; 17 MB/s before those fast paths).
 """
 
 from __future__ import annotations
 
-import decimal
 import re
 import string
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from functools import lru_cache
 from typing import Iterator, Literal
+from governance_study.text.numeral_values import EXACT, arabic_value, chinese_value, power_of, tidy
 
 __all__ = [
     "Bound", "NumberExpression", "NumberParseError", "parse_number", "find_numbers", "UNITS", "NON_NUMBER_WORDS",
@@ -174,13 +173,7 @@ _CN_DIGITS = "零〇一二两三四五六七八九"
 _CN = _CN_DIGITS + "十百千万亿"
 _BIG = "(?:万亿|万|亿)"
 
-_POWER = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
-_CN_DIGIT_VALUE = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "两": "2"}
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%", ",，")
-_RANGES = {"两三", "二三", "三四", "四五", "五六", "六七", "七八", "八九"}
 
-# Arithmetic on values never rounds: the default context keeps 28 digits, and 19-digit ids times 万 exceed it.
-_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact])
 
 _MORE_THAN = {"超过", "超", "逾", "多于"}
 _APPROX = {"约", "近", "大约", "将近"}
@@ -240,8 +233,6 @@ _STARTS = "".join(sorted(set(_CN + "０１２３４５６７８９超多大将�
 _EXPR_RE = re.compile(_EXPR, re.VERBOSE)
 # Fractions first: "十分之一" is a fraction, not the word 十分 ("very") followed by 之一.
 _SCAN_RE = re.compile(rf"(?=[0-9{_STARTS}])(?:(?P<skip>{_FRACTION}|{_SKIP})|{_EXPR})", re.VERBOSE)
-_AR_TERM_RE = re.compile(rf"([{_D}.．,，]+)([百千万亿]*)")
-_MULTIPLIERS = frozenset("百千万亿")
 # What may not follow an Arabic number (see _interpret): one character of [A-Za-z_@], tested by set membership
 # rather than a regex match per number.
 _ASCII_TAIL_CHARS = frozenset(string.ascii_letters + "_@")
@@ -264,75 +255,6 @@ def _check_group_order() -> None:
 _check_group_order()
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Values
-
-
-def _power(chars: str) -> int:
-    """万亿 -> 10**12: the product of the multiplier characters."""
-    factor = 1
-    for c in chars:
-        factor *= _POWER[c]
-    return factor
-
-
-def _tidy(value: Decimal) -> Decimal:
-    """An integral value without exponent or trailing zeros; otherwise the shortest exact form."""
-    if value == value.to_integral_value():
-        return Decimal(int(value))
-    return value.normalize(_EXACT)
-
-
-def _arabic(chain: str) -> tuple[Decimal, int]:
-    """Value and written decimals of an Arabic number with optional multipliers ("2.9万", "1万2千")."""
-    if _MULTIPLIERS.isdisjoint(chain):  # one term without multiplier ("89.9", "1,286"): no regex needed
-        digits = chain.translate(_FULLWIDTH)
-        return Decimal(digits), len(digits.partition(".")[2])
-    terms = _AR_TERM_RE.findall(chain)
-    total, decimals, previous = Decimal(0), 0, None
-    for digits, mult in terms:
-        digits = digits.translate(_FULLWIDTH)
-        factor = _power(mult)
-        if previous is not None and factor >= previous:
-            raise ValueError(f"magnitudes in {chain!r} do not decrease (write 1万2千 or 1.2万)")
-        previous = factor
-        total = _EXACT.add(total, _EXACT.multiply(Decimal(digits), factor))
-        decimals = max(decimals, len(digits.partition(".")[2]))
-    return _tidy(total), decimals
-
-
-@lru_cache(maxsize=8192)
-def _chinese(run: str) -> tuple[Decimal, int, bool]:
-    """Value, written decimals and is-a-range of a Chinese numeral ("两千三百", "三点五万", "三四十").
-
-    Raises ValueError when the run is not a numeral.
-    """
-    import cn2an  # about 0.25 s to import: only when a text has Chinese numerals
-
-    integer, _, fraction = run.partition("点")
-    mult = ""
-    if fraction:
-        stripped = fraction.rstrip("万亿")
-        fraction, mult = stripped, fraction[len(stripped):]
-    is_range = False
-    if len(integer) >= 2 and integer[:2] in _RANGES and all(c in "十百千万亿" for c in integer[2:]) and not fraction:
-        integer, is_range = integer[0] + integer[2:], True  # 三四十 -> 三十: the lower end
-    if integer[0] in "百千万亿":
-        integer = "一" + integer  # cn2an rejects a bare 千 or 万余
-    try:
-        whole = cn2an.cn2an(integer, "smart")
-    except Exception as exc:  # cn2an also raises KeyError/IndexError on some malformed runs ("〇十九")
-        raise ValueError(f"cn2an: {exc!r}") from None
-    if not isinstance(whole, int):
-        raise ValueError(f"cn2an read {integer!r} as {whole!r}")
-    value = Decimal(whole)
-    if fraction:
-        value = _EXACT.add(value, Decimal("0." + "".join(_CN_DIGIT_VALUE[c] for c in fraction)))
-    if mult:
-        value = _tidy(_EXACT.multiply(value, _power(mult)))
-    return value, len(fraction), is_range
-
-
 def _interpret(m: re.Match[str], groups: tuple[str | None, ...], text: str, *, searching: bool) -> NumberExpression:
     """Turn a match of the expression pattern (``groups``: its _GROUPS) into a NumberExpression; ValueError says
     why it is not one."""
@@ -340,17 +262,17 @@ def _interpret(m: re.Match[str], groups: tuple[str | None, ...], text: str, *, s
     unit = unit or ""
     is_range = False
     if ar is not None:
-        if ar.isascii() and ar.isdigit():  # "657", four expressions in ten: what _arabic would say, without a call
+        if ar.isascii() and ar.isdigit():  # "657", four expressions in ten: what arabic_value would say, without a call
             value, decimals = Decimal(ar), 0
         else:
-            value, decimals = _arabic(ar)
+            value, decimals = arabic_value(ar)
         # digits followed by a Latin letter are an identifier ("5G"), unless the letters are the unit ("54km")
         after = m.end("unit") if unit in _LATIN_UNITS else m.end("num")
         if text[after : after + 1] in _ASCII_TAIL_CHARS:
             raise ValueError(f"{m[0]!r} is glued to Latin letters: an identifier such as 'Z2' or '5G', not a number")
     else:
         try:
-            value, decimals, is_range = _chinese(cn)
+            value, decimals, is_range = chinese_value(cn)
         except ValueError as exc:
             raise ValueError(f"{cn!r} is not a valid Chinese numeral ({exc})") from None
         if searching and cn.strip("百千万亿") == "" and not (qual or qin or qpost or unit or tail):
@@ -365,7 +287,7 @@ def _interpret(m: re.Match[str], groups: tuple[str | None, ...], text: str, *, s
     if is_range:
         bounds.add("at_least")
     if qin:
-        value = _tidy(_EXACT.multiply(value, _power(qin[1:])))
+        value = tidy(EXACT.multiply(value, power_of(qin[1:])))
     if neg and value:
         value = value.copy_negate()
     if qual in _MORE_THAN:

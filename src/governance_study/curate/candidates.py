@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from itertools import compress
 from typing import NamedTuple
 
-from governance_study.dataset.curation import ClaimRef, Mark, claim_spans
+from governance_study.curate.marks import ClaimRef, Mark, claim_spans
 from governance_study.text.kinds import PROPOSED, KindContext, classify
 from governance_study.text.numerals import find_numbers
 
@@ -116,7 +116,7 @@ class ScanContext:
 
     ``districts``: Chinese spelling (name or alias) -> district code; ``city_code`` the code of the city-wide
     row, which loses to any district named in the same sentence; ``indicators`` the known indicator ids;
-    ``claims`` and ``marks`` by source_id (see :mod:`governance_study.dataset.curation`).
+    ``claims`` and ``marks`` by source_id (see :mod:`governance_study.curate.marks`).
     """
 
     districts: Mapping[str, str] = field(default_factory=dict)
