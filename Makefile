@@ -5,10 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAB    := .venv-lab
 
-.PHONY: setup system-deps study build check test bench lab clean
+.PHONY: setup system-deps study build check lint test bench lab clean
 
 # The run/test environment: the package with its `test` extra, never jupyterlab (it slows every
-# nbformat import by ~2.4 s; see DESIGN section 6). Reinstalled when pyproject.toml changes.
+# nbformat import by ~2.4 s; see docs/architecture.md, "Environments"). Reinstalled when pyproject.toml changes.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -36,7 +36,12 @@ build: setup
 study: setup
 	$(BIN)/governance-study run
 
-test: setup system-deps
+# ruff (configured in pyproject.toml): lint and formatting, the same checks as .pre-commit-config.yaml
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+test: setup system-deps lint
 	$(BIN)/python -m pytest -q
 
 bench: setup

@@ -122,8 +122,10 @@ def main() -> None:
         sizes = {}
         for name, factor in (("1x", 1), ("10x", 10)):
             sizes[name] = generate(work / name, int(args.small_mb * factor * 1e6), seed=factor)
-        print(f"generated: 1x = {sizes['1x'][0] / 1e6:.1f} MB in {sizes['1x'][1]} files, "
-              f"10x = {sizes['10x'][0] / 1e6:.1f} MB in {sizes['10x'][1]} files ({time.perf_counter() - started:.1f} s)")
+        print(
+            f"generated: 1x = {sizes['1x'][0] / 1e6:.1f} MB in {sizes['1x'][1]} files, "
+            f"10x = {sizes['10x'][0] / 1e6:.1f} MB in {sizes['10x'][1]} files ({time.perf_counter() - started:.1f} s)"
+        )
         tiny = work / "tiny"
         tiny.mkdir()
         shutil.copy2(next(iter(sorted((work / "1x").glob("*.txt")))), tiny / "one.txt")
@@ -141,19 +143,25 @@ def main() -> None:
         for (name, jobs), r in results.items():
             mb = sizes[name][0] / 1e6
             tree = f"{r['tree_peak_mib']:.0f}" if r["tree_peak_mib"] else "n/a"
-            print(f"{name:7s}{jobs:5d}{mb:8.1f}{r['wall']:9.2f}{mb / r['wall']:8.2f}{r['candidates'] / r['wall']:10.0f}"
-                  f"{r['candidates']:10d}{r['cpu']:8.2f}{mb / r['cpu']:10.2f}{r['max_rss_kib'] / 1024:13.0f}{tree:>14s}")
+            print(
+                f"{name:7s}{jobs:5d}{mb:8.1f}{r['wall']:9.2f}{mb / r['wall']:8.2f}{r['candidates'] / r['wall']:10.0f}"
+                f"{r['candidates']:10d}{r['cpu']:8.2f}{mb / r['cpu']:10.2f}{r['max_rss_kib'] / 1024:13.0f}{tree:>14s}"
+            )
         for jobs in (1, 2):
             small, big = results[("1x", jobs)], results[("10x", jobs)]
             marginal = (sizes["10x"][0] / 1e6) / max(big["wall"] - fixed, 1e-9)
-            print(f"--jobs {jobs}: 10x/1x time ratio {big['wall'] / small['wall']:.2f} (linear: <= 11); "
-                  f"throughput without the fixed cost {marginal:.2f} MB/s; "
-                  f"peak RSS 10x/1x {big['max_rss_kib'] / small['max_rss_kib']:.2f}")
+            print(
+                f"--jobs {jobs}: 10x/1x time ratio {big['wall'] / small['wall']:.2f} (linear: <= 11); "
+                f"throughput without the fixed cost {marginal:.2f} MB/s; "
+                f"peak RSS 10x/1x {big['max_rss_kib'] / small['max_rss_kib']:.2f}"
+            )
         speedup = results[("10x", 1)]["wall"] / results[("10x", 2)]["wall"]
         print(f"--jobs 2 speed-up on 10x: {speedup:.2f}")
         load = os.getloadavg()
-        print(f"load average at the end (1, 5, 15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs; "
-              f"at the start: {load_at_start[0]:.2f} (other processes slow wall-clock figures, not MB/CPU-s)")
+        print(
+            f"load average at the end (1, 5, 15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs; "
+            f"at the start: {load_at_start[0]:.2f} (other processes slow wall-clock figures, not MB/CPU-s)"
+        )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import time
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from governance_study.dataset.build import build_derived, compute_tables
+from governance_study.derived.build import build_derived, compute_tables
 from governance_study.metrics import audit_table, resolution_table
 from governance_study.metrics.examples import claim, claims_frame
 from governance_study.paths import ProjectPaths
@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 REPEAT = 3
 
 
-def synthetic_claims(n_rates: int, seed: int = 20261123) -> "pd.DataFrame":  # noqa: F821
+def synthetic_claims(n_rates: int, seed: int = 20261123) -> pd.DataFrame:  # noqa: F821
     rng = random.Random(seed)
     rows = []
     for i in range(n_rates):

@@ -73,8 +73,7 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dic
     """Wall time, exit status, peak RSS of the largest process and of the process tree, for one command."""
     peak_tree = 0
     started = time.perf_counter()
-    proc = subprocess.Popen([PYTHON, "-c", WRAPPER, *cmd], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([PYTHON, "-c", WRAPPER, *cmd], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stop = threading.Event()
 
     def sample() -> None:
@@ -91,8 +90,14 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dic
     sampler.join()
     lines = err.strip().splitlines()
     info = json.loads(lines[-1]) if lines else {"returncode": proc.returncode, "max_rss_kb": 0}
-    return {"seconds": elapsed, "returncode": info["returncode"], "max_rss_mb": info["max_rss_kb"] / 1024,
-            "tree_peak_mb": peak_tree / 1024, "stderr": "\n".join(lines[:-1]), "stdout": out}
+    return {
+        "seconds": elapsed,
+        "returncode": info["returncode"],
+        "max_rss_mb": info["max_rss_kb"] / 1024,
+        "tree_peak_mb": peak_tree / 1024,
+        "stderr": "\n".join(lines[:-1]),
+        "stdout": out,
+    }
 
 
 def fresh_project(parent: Path, name: str) -> Path:
@@ -125,8 +130,9 @@ def prepare_baseline(root: Path, target: Path) -> list[Path]:
     out = []
     for report in reports:
         path = target / (report.report_id.replace("/", "_") + ".ipynb")
-        papermill.execute_notebook(str(report.notebook_path), str(path), parameters=report.parameters,
-                                   prepare_only=True, progress_bar=False)
+        papermill.execute_notebook(
+            str(report.notebook_path), str(path), parameters=report.parameters, prepare_only=True, progress_bar=False
+        )
         out.append(path)
     return out
 
@@ -158,8 +164,10 @@ def main() -> int:
                 per.append(m["seconds"])
                 tree_peak, rss_peak = max(tree_peak, m["tree_peak_mb"]), max(rss_peak, m["max_rss_mb"])
             baseline = time.perf_counter() - started
-            print(f"  total {baseline:6.1f} s  (per notebook: median {statistics.median(per):.1f} s, max {max(per):.1f} s)"
-                  f"  peak RSS largest process {rss_peak:.0f} MB, process tree {tree_peak:.0f} MB")
+            print(
+                f"  total {baseline:6.1f} s  (per notebook: median {statistics.median(per):.1f} s, max {max(per):.1f} s)"
+                f"  peak RSS largest process {rss_peak:.0f} MB, process tree {tree_peak:.0f} MB"
+            )
 
         root = fresh_project(tmp, "study")
         cold = measure([PYTHON, *cli, "run", "--jobs", str(args.jobs)], root, study_env())
@@ -167,9 +175,11 @@ def main() -> int:
             print(cold["stderr"][-3000:], file=sys.stderr)
             raise SystemExit("the study failed")
         reports = len(list((root / "reports").rglob("*.html")))
-        print(f"cold study (`governance-study run --jobs {args.jobs}`, build included): {cold['seconds']:6.1f} s, "
-              f"{reports} HTML files; peak RSS largest process {cold['max_rss_mb']:.0f} MB, process tree "
-              f"{cold['tree_peak_mb']:.0f} MB")
+        print(
+            f"cold study (`governance-study run --jobs {args.jobs}`, build included): {cold['seconds']:6.1f} s, "
+            f"{reports} HTML files; peak RSS largest process {cold['max_rss_mb']:.0f} MB, process tree "
+            f"{cold['tree_peak_mb']:.0f} MB"
+        )
         if baseline:
             ratio = cold["seconds"] / baseline
             print(f"  ratio study / baseline: {ratio:.2f}  (target <= 0.40: {'met' if ratio <= 0.4 else 'NOT met'})")
@@ -179,8 +189,10 @@ def main() -> int:
             if r["returncode"] != 0 or "0 to run" not in r["stderr"]:
                 raise SystemExit(f"the unchanged rerun did work:\n{r['stderr']}")
         median = statistics.median(r["seconds"] for r in reruns)
-        print(f"unchanged rerun: median {median:.2f} s of {args.repeat} (min {min(r['seconds'] for r in reruns):.2f} s)"
-              f"  (target < 1 s: {'met' if median < 1 else 'NOT met'}); peak RSS {max(r['max_rss_mb'] for r in reruns):.0f} MB")
+        print(
+            f"unchanged rerun: median {median:.2f} s of {args.repeat} (min {min(r['seconds'] for r in reruns):.2f} s)"
+            f"  (target < 1 s: {'met' if median < 1 else 'NOT met'}); peak RSS {max(r['max_rss_mb'] for r in reruns):.0f} MB"
+        )
     return 0
 
 

@@ -43,10 +43,18 @@ def add_source(root: Path, source_id: str, text: str | bytes, **fields: str) -> 
     (root / "data/raw/sources" / f"{source_id}.txt").write_bytes(data)
     manifest = root / "data/raw/sources.csv"
     columns, rows = read_rows(manifest)
-    row = {c: "" for c in columns} | {
-        "source_id": source_id, "title": "测试文章", "outlet": "test fixture", "district_code": "120101",
-        "published": "2024-05-01", "sha256": hashlib.sha256(data).hexdigest(),
-    } | fields
+    row = (
+        {c: "" for c in columns}
+        | {
+            "source_id": source_id,
+            "title": "测试文章",
+            "outlet": "test fixture",
+            "district_code": "120101",
+            "published": "2024-05-01",
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        | fields
+    )
     write_rows(manifest, columns, rows + [row])
 
 
@@ -54,10 +62,11 @@ def add_claim(root: Path, **fields: str) -> None:
     """Append one claim; unspecified fields get harmless defaults."""
     path = root / "data/raw/claims.csv"
     columns, rows = read_rows(path)
-    row = {c: "" for c in columns} | {
-        "channel": "grid", "district_code": "120101", "bound": "exact", "period_end": "2024-05-01",
-        "period_rule": "test fixture",
-    } | fields
+    row = (
+        {c: "" for c in columns}
+        | {"channel": "grid", "district_code": "120101", "bound": "exact", "period_end": "2024-05-01", "period_rule": "test fixture"}
+        | fields
+    )
     write_rows(path, columns, rows + [row])
 
 

@@ -27,7 +27,7 @@ from governance_study.paths import ProjectPaths
 
 #: The hostile article: what an attacker could get into a scraped page. Shown as text, never run.
 HOSTILE_SOURCE_ID = "test-hostile-2024-05-01"
-HOSTILE_MARKUP = '<script>alert(1)</script><img src=x onerror="document.title=\'pwned\'">'
+HOSTILE_MARKUP = "<script>alert(1)</script><img src=x onerror=\"document.title='pwned'\">"
 HOSTILE_QUOTE = f"和平区网格员{HOSTILE_MARKUP}共上报诉求12件"
 HOSTILE_TEXT = f"测试文章标题\n\n{HOSTILE_QUOTE}，均已办结。\n"
 HOSTILE_CLAIM_ID = "heping24-test-hostile-received"
@@ -49,7 +49,9 @@ def write_notebook(path: Path, parameters: str, cells: list) -> Path:
 def add_hostile_source(root: Path) -> None:
     """Add an article whose text holds markup, its manifest row (right sha256) and a claim quoting it."""
     add_source(
-        root, HOSTILE_SOURCE_ID, HOSTILE_TEXT,
+        root,
+        HOSTILE_SOURCE_ID,
+        HOSTILE_TEXT,
         title="测试<script>alert('title')</script>标题",
         outlet="test fixture <b onmouseover=alert(2)>outlet</b>",
         district_code="120101",
@@ -57,9 +59,20 @@ def add_hostile_source(root: Path) -> None:
         notes="test fixture: hostile markup in the text, title and outlet",
     )
     add_claim(
-        root, claim_id=HOSTILE_CLAIM_ID, source_id=HOSTILE_SOURCE_ID, quote=HOSTILE_QUOTE, value_text="12件",
-        value="12", bound="exact", unit="件", indicator="requests_received", channel="grid", district_code="120101",
-        period_end="2024-05-01", period_rule="test fixture", note="test fixture <script>alert(3)</script>",
+        root,
+        claim_id=HOSTILE_CLAIM_ID,
+        source_id=HOSTILE_SOURCE_ID,
+        quote=HOSTILE_QUOTE,
+        value_text="12件",
+        value="12",
+        bound="exact",
+        unit="件",
+        indicator="requests_received",
+        channel="grid",
+        district_code="120101",
+        period_end="2024-05-01",
+        period_rule="test fixture",
+        note="test fixture <script>alert(3)</script>",
     )
 
 
@@ -116,20 +129,12 @@ def _write_mini(root: Path) -> None:
             new_code_cell("leak = 'from ok'\nfrom IPython.display import HTML\nHTML(f'<p class=\"value\">{x * 2} {label}</p>')"),
         ],
     )
-    write_notebook(
-        nbs / "profile.ipynb",
-        "district = '120101'",
-        [new_code_cell("print('profile', district, 'leak' in globals())")],
-    )
-    write_notebook(
-        nbs / "bad.ipynb",
-        "x = 1",
-        [new_code_cell("y = x + 1"), new_code_cell("raise ValueError(f'boom {y}')")],
-    )
+    write_notebook(nbs / "profile.ipynb", "district = '120101'", [new_code_cell("print('profile', district, 'leak' in globals())")])
+    write_notebook(nbs / "bad.ipynb", "x = 1", [new_code_cell("y = x + 1"), new_code_cell("raise ValueError(f'boom {y}')")])
 
 
 def _stub_build(builds: list[int]):
-    """Stands in for governance_study.dataset.build (the runner's behaviour, not the build, is under test here)."""
+    """Stands in for governance_study.derived.build (the runner's behaviour, not the build, is under test here)."""
 
     def build_derived(paths: ProjectPaths, **_):
         builds.append(1)
@@ -142,7 +147,7 @@ def _stub_build(builds: list[int]):
 
 def _enter_mini(root: Path, monkeypatch) -> Mini:
     builds: list[int] = []
-    monkeypatch.setitem(sys.modules, "governance_study.dataset.build", _stub_build(builds))
+    monkeypatch.setitem(sys.modules, "governance_study.derived.build", _stub_build(builds))
     monkeypatch.chdir(root)
     monkeypatch.delenv("GOVERNANCE_STUDY_ROOT", raising=False)
     return Mini(ProjectPaths(root), builds)

@@ -19,6 +19,7 @@ def only(text: str) -> Statement:
 
 # --- k/n = p% ----------------------------------------------------------------------------------------------------
 
+
 def test_591_of_657_hand_arithmetic():
     # 100 * 591 / 657 = 89.95433...: truncated to 3, 2, 1 decimals and rounded half-up (+ 1/2 before flooring).
     assert 591 * 100000 // 657 == 89954 and 591 * 10000 // 657 == 8995 and 591 * 1000 // 657 == 899
@@ -26,17 +27,20 @@ def test_591_of_657_hand_arithmetic():
     assert (591 * 2000 + 657) // (2 * 657) == 900  # half-up to 1 decimal: 90.0
 
 
-@pytest.mark.parametrize("written, correct", [
-    ("89.954%", True),   # half-up and truncation agree (89.9543)
-    ("89.95%", True),    # both (89.954)
-    ("89.96%", False),   # neither: half-up 89.95, truncation 89.95
-    ("90.0%", True),     # half-up to 1 decimal
-    ("89.9%", True),     # truncation to 1 decimal
-    ("90%", True),       # half-up to 0 decimals
-    ("89%", True),       # truncation to 0 decimals
-    ("88%", False),
-    ("89.953%", False),
-])
+@pytest.mark.parametrize(
+    "written, correct",
+    [
+        ("89.954%", True),  # half-up and truncation agree (89.9543)
+        ("89.95%", True),  # both (89.954)
+        ("89.96%", False),  # neither: half-up 89.95, truncation 89.95
+        ("90.0%", True),  # half-up to 1 decimal
+        ("89.9%", True),  # truncation to 1 decimal
+        ("90%", True),  # half-up to 0 decimals
+        ("89%", True),  # truncation to 0 decimals
+        ("88%", False),
+        ("89.953%", False),
+    ],
+)
 def test_ratio_percent(written: str, correct: bool):
     s = only(f"591/657 = {written}")
     assert (s.text, s.start, s.kind, s.is_correct) == (f"591/657 = {written}", 0, "ratio_percent", correct)
@@ -70,12 +74,12 @@ def test_ratio_message_names_statement_and_both_conventions():
     # 57700/587 = 98.2964...: half-up 98.3, truncation 98.2.
     assert 57700 * 1000 // 587 == 98296
     assert arithmetic_problems("577/587 = 98.4%") == [
-        "'577/587 = 98.4%' is wrong: 577/587 = 98.296...%, which gives 98.3% to 1 decimal(s) (half-up) and 98.2% "
-        "(truncation)"]
+        "'577/587 = 98.4%' is wrong: 577/587 = 98.296...%, which gives 98.3% to 1 decimal(s) (half-up) and 98.2% (truncation)"
+    ]
     assert arithmetic_problems("577/587 = 98.2%") == []  # truncation
     assert arithmetic_problems("591/657 = 89.96%") == [
-        "'591/657 = 89.96%' is wrong: 591/657 = 89.9543...%, which gives 89.95% to 2 decimal(s) (half-up and "
-        "truncation)"]
+        "'591/657 = 89.96%' is wrong: 591/657 = 89.9543...%, which gives 89.95% to 2 decimal(s) (half-up and truncation)"
+    ]
 
 
 def test_division_by_zero_is_wrong():
@@ -85,6 +89,7 @@ def test_division_by_zero_is_wrong():
 
 
 # --- k/n = x -------------------------------------------------------------------------------------------------------
+
 
 def test_ratio_decimal():
     # 591/657 = 0.899543...; 74425/80000 = 0.9303125.
@@ -96,10 +101,12 @@ def test_ratio_decimal():
     assert only("74,425/80,000 = 0.9303").is_correct
     assert only("3/4 = 0.75").expected == "0.75"
     assert arithmetic_problems("1/3 = 0.4") == [
-        "'1/3 = 0.4' is wrong: 1/3 = 0.333..., which gives 0.3 to 1 decimal(s) (half-up and truncation)"]
+        "'1/3 = 0.4' is wrong: 1/3 = 0.333..., which gives 0.3 to 1 decimal(s) (half-up and truncation)"
+    ]
 
 
 # --- sums ----------------------------------------------------------------------------------------------------------
+
 
 def test_sum():
     assert 66255 + 6319 + 188 + 116 == 72878
@@ -110,10 +117,12 @@ def test_sum():
     wrong = only("66255 + 6319 + 188 + 116 = 74425")
     assert (wrong.is_correct, wrong.expected) == (False, "72878")
     assert arithmetic_problems("66255 + 6319 + 188 + 116 = 74425") == [
-        "'66255 + 6319 + 188 + 116 = 74425' is wrong: 66255 + 6319 + 188 + 116 = 72878"]
+        "'66255 + 6319 + 188 + 116 = 74425' is wrong: 66255 + 6319 + 188 + 116 = 72878"
+    ]
 
 
 # --- p% of n is k --------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("verb", ["is about", "is approximately", "≈"])
 def test_share_of_about_allows_rounding(verb: str):
@@ -136,12 +145,12 @@ def test_share_of_without_about_claims_the_exact_product(verb: str):
 def test_share_of_rules():
     assert only("94.6% of 821 is about 777.0").is_correct  # the value is whole
     assert not only("12.5% of 8 is about 1.5").is_correct  # not a whole number
-    assert only("90% of 1,000 is about 905").is_correct     # truncation: 90.5% -> 90%
-    assert only("90% of 1,000 is about 895").is_correct     # half-up: 89.5% -> 90%
+    assert only("90% of 1,000 is about 905").is_correct  # truncation: 90.5% -> 90%
+    assert only("90% of 1,000 is about 895").is_correct  # half-up: 89.5% -> 90%
     assert not only("90% of 1,000 is about 894").is_correct
     # 89.5 <= 100k/1000 < 91 gives k = 895..909.
     assert only("90% of 1,000 is about 900").expected == "895 to 909"
-    assert only("50% of 3 is about 1").expected == "none"   # 1/3 = 33%, 2/3 = 66%
+    assert only("50% of 3 is about 1").expected == "none"  # 1/3 = 33%, 2/3 = 66%
 
 
 def test_share_of_messages():
@@ -149,28 +158,34 @@ def test_share_of_messages():
     assert 70000 * 1000 // 821 == 85261 and 946 * 821 == 776666
     assert arithmetic_problems("94.6% of 821 is about 700") == [
         "'94.6% of 821 is about 700' is wrong: 700/821 = 85.261...%; 94.6% of 821 = 776.666, and k/821 gives 94.6% "
-        "(half-up or truncation) only for k = 777"]
+        "(half-up or truncation) only for k = 777"
+    ]
     assert arithmetic_problems("50% of 3 is about 1") == [
-        "'50% of 3 is about 1' is wrong: 1/3 = 33.33...%; 50% of 3 = 1.5, and no whole number k gives k/3 = 50% "
-        "(half-up or truncation)"]
+        "'50% of 3 is about 1' is wrong: 1/3 = 33.33...%; 50% of 3 = 1.5, and no whole number k gives k/3 = 50% (half-up or truncation)"
+    ]
     assert arithmetic_problems("94.6% of 821 is 777") == [
         "'94.6% of 821 is 777' is wrong: 777/821 = 94.640...%; 94.6% of 821 = 776.666, and write 'is about 777' or "
-        "'k/821 = ...%' if the product is not exact"]
+        "'k/821 = ...%' if the product is not exact"
+    ]
 
 
 # --- unverifiable divisions ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, span", [
-    ("577/0.9827 implies about 587", "577/0.9827 implies about 587"),
-    ("183/215 gives the rate", "183/215 gives"),
-    ("183/215 is the rate", "183/215 is"),
-    ("183/215 makes sense", "183/215 makes"),
-    ("183/215 equals the rate", "183/215 equals"),
-    ("183/215 ≈ the rate", "183/215 ≈"),
-    ("183/215 about", "183/215 about"),
-    ("1/2 = 2/4", "1/2 ="),
-    ("183/215 = a high rate", "183/215 ="),
-])
+
+@pytest.mark.parametrize(
+    "text, span",
+    [
+        ("577/0.9827 implies about 587", "577/0.9827 implies about 587"),
+        ("183/215 gives the rate", "183/215 gives"),
+        ("183/215 is the rate", "183/215 is"),
+        ("183/215 makes sense", "183/215 makes"),
+        ("183/215 equals the rate", "183/215 equals"),
+        ("183/215 ≈ the rate", "183/215 ≈"),
+        ("183/215 about", "183/215 about"),
+        ("1/2 = 2/4", "1/2 ="),
+        ("183/215 = a high rate", "183/215 ="),
+    ],
+)
 def test_unverifiable(text: str, span: str):
     s = only(text)
     assert (s.text, s.kind, s.is_correct) == (span, "unverifiable", False)
@@ -181,33 +196,39 @@ def test_unverifiable_message_gives_the_quotient():
     assert 5770000 * 1000 // 9827 == 587157
     assert arithmetic_problems("(577/0.9827 implies about 587)") == [
         "'577/0.9827 implies about 587' cannot be checked: 577/0.9827 = 587.157...; write the result as "
-        "'577/0.9827 = x' (or 'k/n = p%', 'p% of n is k' with whole counts) so it can be verified"]
+        "'577/0.9827 = x' (or 'k/n = p%', 'p% of n is k' with whole counts) so it can be verified"
+    ]
     assert only("577/0.9827 = 587").is_correct  # the same claim written checkably: 587.157 -> 587
 
 
 # --- no statement --------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "so 183/215 is not a closure rate",
-    "183/215 is no closure rate",
-    "a bare ratio 183/215, mentioned",
-    "window 2021-01-01..2021-09-28",
-    "from 2021-01-01 = start",
-    "heping23-mediation-closed",
-    "id heping23/2021 is closed",
-    "5大项11条",
-    "two thirds of the rows; one half is closed",
-    "no whole number n gives 577/n = 98.27%",
-    "dated 12/31/2021 is the end",
-    "v1.2/3 is a version",
-    "the 74425 total",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "so 183/215 is not a closure rate",
+        "183/215 is no closure rate",
+        "a bare ratio 183/215, mentioned",
+        "window 2021-01-01..2021-09-28",
+        "from 2021-01-01 = start",
+        "heping23-mediation-closed",
+        "id heping23/2021 is closed",
+        "5大项11条",
+        "two thirds of the rows; one half is closed",
+        "no whole number n gives 577/n = 98.27%",
+        "dated 12/31/2021 is the end",
+        "v1.2/3 is a version",
+        "the 74425 total",
+    ],
+)
 def test_no_statement(text: str):
     assert find_statements(text) == []
     assert arithmetic_problems(text) == []
 
 
 # --- real notes ----------------------------------------------------------------------------------------------------
+
 
 def test_note_unverifiable_raised_count():
     text = "577 is the number SOLVED; the number raised is not given (577/0.9827 implies about 587)."
@@ -219,11 +240,12 @@ def test_note_unverifiable_raised_count():
 def test_note_no_whole_number():
     # 57700/587 = 98.2964...; 57700/588 = 98.1292...: both written to 3 decimals, truncation = half-up.
     assert 57700 * 1000 // 587 == 98296 and 57700 * 1000 // 588 == 98129
-    text = ("no whole number n gives 577/n = 98.27% under half-up rounding or truncation "
-            "(577/587 = 98.296%, 577/588 = 98.129%)")
+    text = "no whole number n gives 577/n = 98.27% under half-up rounding or truncation (577/587 = 98.296%, 577/588 = 98.129%)"
     statements = find_statements(text)
     assert [(s.text, s.kind, s.is_correct) for s in statements] == [
-        ("577/587 = 98.296%", "ratio_percent", True), ("577/588 = 98.129%", "ratio_percent", True)]
+        ("577/587 = 98.296%", "ratio_percent", True),
+        ("577/588 = 98.129%", "ratio_percent", True),
+    ]
     assert [s.start for s in statements] == [text.index("577/587"), text.index("577/588")]
     assert arithmetic_problems(text) == []
 
@@ -246,5 +268,9 @@ def test_note_rounds_half_up():
 def test_statements_in_order_and_wrong_ones_reported():
     text = "66255+6319 = 72574; 591/657 = 89.96%; 94.6% of 821 is about 777; 577/0.9827 implies 587"
     assert [(s.kind, s.is_correct) for s in find_statements(text)] == [
-        ("sum", True), ("ratio_percent", False), ("share_of", True), ("unverifiable", False)]
+        ("sum", True),
+        ("ratio_percent", False),
+        ("share_of", True),
+        ("unverifiable", False),
+    ]
     assert [p.split("' ")[0] for p in arithmetic_problems(text)] == ["'591/657 = 89.96%", "'577/0.9827 implies 587"]

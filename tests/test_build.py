@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from _project import REPO, copy_project, snapshot
-from governance_study.dataset import build as build_module
-from governance_study.dataset.build import build_derived
+from governance_study.derived import build as build_module
+from governance_study.derived.build import build_derived
 from governance_study.paths import ProjectPaths
 
 
@@ -76,8 +76,10 @@ def test_claim_rows_match_raw(project):
 
 
 def test_import_is_light():
-    code = "import sys, governance_study, governance_study.datasets, governance_study.dataset.claims; " \
-           "print(sorted(m for m in ('statsmodels', 'seaborn', 'matplotlib', 'papermill') if m in sys.modules))"
+    code = (
+        "import sys, governance_study, governance_study.datasets, governance_study.dataset.claims; "
+        "print(sorted(m for m in ('statsmodels', 'seaborn', 'matplotlib', 'papermill') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _project import REPO, copy_project, read_rows, write_rows
-from governance_study.curate.candidates import COLUMNS, ScanContext, Scanner
 from governance_study.cli import main
-from governance_study.curate.marks import REASON_CODES
+from governance_study.curate.candidates import COLUMNS, ScanContext, Scanner
 from governance_study.curate.extract import _csv_rows, _results, load_context, run_extract
-from governance_study.text.numerals import find_numbers
+from governance_study.curate.marks import REASON_CODES
 from governance_study.paths import ProjectPaths
+from governance_study.text.numerals import find_numbers
 
 SOURCES = REPO / "data/raw/sources"
 SCANNER = Scanner(ScanContext())
@@ -248,7 +248,9 @@ def test_mark_that_splits_an_expression_or_repeats_a_row_is_reported(project, ca
     assert main(["coverage"]) == 1
     err = capsys.readouterr().err
     assert "stale mark: extract reads '约260万人' there, not '约260万' as one expression" in err
-    assert f"line {len(rows) + 1}: tjzww-tianjin-2024-01-23: start = '{rows[-1]['start']}': duplicate mark (first on line {len(rows)})" in err
+    assert (
+        f"line {len(rows) + 1}: tjzww-tianjin-2024-01-23: start = '{rows[-1]['start']}': duplicate mark (first on line {len(rows)})" in err
+    )
     assert main(["extract", "data/raw/sources/gmrb-hexi-2021-03-19.txt", "--format", "csv"]) == 0
     assert "note: data/raw/sources/gmrb-hexi-2021-03-19.txt: data/raw/not_curated.csv, line 2" in capsys.readouterr().err
 
@@ -353,8 +355,18 @@ def test_csv_rows_quote_as_csv_writer_does(cells, shared_sentence):
     # every free-text column (source, text, sentence, districts, indicators, claims, marks, clause) gets commas,
     # quotes, line breaks and carriage returns; the closed-vocabulary columns keep values of the code
     base = SCANNER.scan("p", ARTICLE).candidates[0]
-    free = ["source_id", "text", "sentence", "district_code", "indicator", "curated", "mark_reason", "clause",
-            "district_basis", "indicator_basis"]
+    free = [
+        "source_id",
+        "text",
+        "sentence",
+        "district_code",
+        "indicator",
+        "curated",
+        "mark_reason",
+        "clause",
+        "district_basis",
+        "indicator_basis",
+    ]
     first = base._replace(**dict(zip(free, cells)))
     second = first._replace(start=first.start + 1, sentence=first.sentence if shared_sentence else cells[0])
     assert _csv_rows([first, second]) == csv_writer_rows([first, second])

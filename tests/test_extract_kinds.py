@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance_study.text import kinds
 from governance_study.curate.candidates import ScanContext, Scanner
+from governance_study.text import kinds
 from governance_study.text.kinds import KINDS, PROPOSED
 
 SCANNER = Scanner(ScanContext())
@@ -143,10 +143,14 @@ def test_qualifier_and_measure_word_are_part_of_the_candidate(sentence, text, va
 
 
 def test_only_counts_and_rates_are_proposed():
-    assert PROPOSED == {"count", "rate"}
+    assert {"count", "rate"} == PROPOSED
     found = SCANNER.scan("t", "2021年受理纠纷657件,办结率达89.9%,同比增长5%,举报电话:25204288。").candidates
     assert {c.text: c.status for c in found} == {
-        "2021年": "not_proposed", "657件": "to_decide", "89.9%": "to_decide", "5%": "not_proposed", "25204288": "not_proposed",
+        "2021年": "not_proposed",
+        "657件": "to_decide",
+        "89.9%": "to_decide",
+        "5%": "not_proposed",
+        "25204288": "not_proposed",
     }
 
 

@@ -22,8 +22,16 @@ from governance_study.cli import main
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "test-nankai-2024-03-15.txt"
 SOURCE_ID = FIXTURE.stem
-PERIOD = {"period_start": "2024-01-01", "period_end": "2024-03-15", "period_rule": "今年以来 in an article of 2024-03-15: 2024-01-01..2024-03-15"}
-STOCK = {"period_start": "", "period_end": "2024-03-15", "period_rule": "stock stated in an article of 2024-03-15: as of the publication date"}
+PERIOD = {
+    "period_start": "2024-01-01",
+    "period_end": "2024-03-15",
+    "period_rule": "今年以来 in an article of 2024-03-15: 2024-01-01..2024-03-15",
+}
+STOCK = {
+    "period_start": "",
+    "period_end": "2024-03-15",
+    "period_rule": "stock stated in an article of 2024-03-15: as of the publication date",
+}
 
 #: What the researcher decides for each figure extract proposes: (claim slug, expected indicator guess, channel,
 #: period, group).
@@ -55,11 +63,18 @@ def test_adding_a_source_end_to_end(tmp_path, monkeypatch, capsys):
 
     # 2. add its row to sources.csv, with the file's sha256
     columns, sources = read_rows(root / "data/raw/sources.csv")
-    sources.append({c: "" for c in columns} | {
-        "source_id": SOURCE_ID, "title": "南开区:党建引领网格化治理见实效", "outlet": "测试新闻网 (made-up test fixture)",
-        "district_code": "120104", "published": "2024-03-15", "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
-        "notes": "Made-up article for the test of the 'Adding a source' walk-through; not a real report.",
-    })
+    sources.append(
+        {c: "" for c in columns}
+        | {
+            "source_id": SOURCE_ID,
+            "title": "南开区:党建引领网格化治理见实效",
+            "outlet": "测试新闻网 (made-up test fixture)",
+            "district_code": "120104",
+            "published": "2024-03-15",
+            "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+            "notes": "Made-up article for the test of the 'Adding a source' walk-through; not a real report.",
+        }
+    )
     write_rows(root / "data/raw/sources.csv", columns, sources)
 
     # 3. extract: every figure, with guesses; the proposed ones are left to decide, all in Nankai
@@ -79,11 +94,24 @@ def test_adding_a_source_end_to_end(tmp_path, monkeypatch, capsys):
         assert r["indicator"] == indicator, f"{r['text']}: extract guessed {r['indicator']!r}"
         claim_id = f"nankai24-{slug}"
         new_ids.append(claim_id)
-        claims.append({c: "" for c in columns} | period | {
-            "claim_id": claim_id, "source_id": SOURCE_ID, "quote": r["clause"], "value_text": r["text"],
-            "value": r["value"], "bound": r["bound"], "unit": r["unit"], "indicator": indicator, "channel": channel,
-            "district_code": r["district_code"], "group_id": group, "note": "test fixture",
-        })
+        claims.append(
+            {c: "" for c in columns}
+            | period
+            | {
+                "claim_id": claim_id,
+                "source_id": SOURCE_ID,
+                "quote": r["clause"],
+                "value_text": r["text"],
+                "value": r["value"],
+                "bound": r["bound"],
+                "unit": r["unit"],
+                "indicator": indicator,
+                "channel": channel,
+                "district_code": r["district_code"],
+                "group_id": group,
+                "note": "test fixture",
+            }
+        )
     write_rows(root / "data/raw/claims.csv", columns, claims)
 
     # ... after which coverage has nothing left to decide for the new source

@@ -13,9 +13,9 @@ import pytest
 
 from _project import REPO
 from governance_study import datasets, metrics, report
-from governance_study.text.arithmetic import find_statements
 from governance_study.report.findings import README_END, README_START, findings_markdown, key_findings
 from governance_study.report.html import key_findings_html, sources_appendix_html, table_html
+from governance_study.text.arithmetic import find_statements
 
 TABLES = ("claims", "resolution", "participation", "audit")
 
@@ -118,9 +118,17 @@ def test_every_generated_sentence_states_correct_arithmetic(findings, derived):
     texts += report.resolution_caveats(resolution, comparison, glm) + report.participation_caveats(participation, ratios)
     texts += report.audit_summary(derived["audit"]) + report.coverage_findings(derived["coverage"])
     for code in ("120101", "120116"):
-        texts += report.profile_summary(report.district_profile(
-            code, gazetteer, claims=claims, resolution=derived["resolution"], participation=derived["participation"],
-            ratios=derived["ratios"], audit=derived["audit"]))
+        texts += report.profile_summary(
+            report.district_profile(
+                code,
+                gazetteer,
+                claims=claims,
+                resolution=derived["resolution"],
+                participation=derived["participation"],
+                ratios=derived["ratios"],
+                audit=derived["audit"],
+            )
+        )
     statements = [s for t in texts for s in find_statements(t)]
     assert len(statements) >= 8  # the prose does state arithmetic; all of it must hold
     wrong = [s for s in statements if not s.is_correct]
@@ -168,7 +176,7 @@ def _verified_roundings(text: str) -> list[tuple[int, int]]:
         decimals = len(m.group(3) or "")
         scaled = Fraction(100 * k * 10**decimals, n)
         expected = int(scaled + Fraction(1, 2)) if m.group(1).startswith("half") else int(scaled)
-        assert int((m.group(2) + (m.group(3) or ""))) == expected, (m.group(0), text)
+        assert int(m.group(2) + (m.group(3) or "")) == expected, (m.group(0), text)
         spans.append((m.start(), m.end()))
     return spans
 
@@ -207,8 +215,11 @@ def test_messages_carry_no_internal_function_names(derived):
 def test_a_requested_district_without_data_is_an_error_listing_what_exists(derived):
     gazetteer = derived["districts"]
     resolution = derived["resolution"]
-    with pytest.raises(ValueError, match=r"no resolution statistic for Nankai \(120104\) in the data; districts with "
-                                         r"resolution statistic: Heping \(120101\), Binhai New Area \(120116\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"no resolution statistic for Nankai \(120104\) in the data; districts with "
+        r"resolution statistic: Heping \(120101\), Binhai New Area \(120116\)",
+    ):
         report.select(resolution, gazetteer, districts=["Nankai", "Heping"], what="resolution statistic")
     with pytest.raises(ValueError, match=r"no participation or capacity figure for Nankai \(120104\)"):
         report.select(derived["participation"], gazetteer, districts=["南开区"], what="participation or capacity figure")
@@ -220,14 +231,23 @@ def test_a_requested_district_without_data_is_an_error_listing_what_exists(deriv
 
 # --- synthetic data: the sentences stay true for other inputs ----------------------------------------------
 
+
 def _synthetic(*rows):
     from governance_study.metrics import audit_table, participation_table, resolution_table
     from governance_study.metrics.examples import claims_frame
 
-    claims = claims_frame(rows).assign(district_name_en=lambda f: f["district_code"].map(
-        {"120101": "Heping", "120103": "Hexi", "120116": "Binhai New Area"}), indicator_label_en=lambda f: f["indicator"].str.replace("_", " ").str.capitalize())
-    districts = pd.DataFrame({"district_code": ["120101", "120103", "120116"], "name_zh": ["和平区", "河西区", "滨海新区"],
-                              "name_en": ["Heping", "Hexi", "Binhai New Area"], "population_2020": [355000, 822174, 2067318]})
+    claims = claims_frame(rows).assign(
+        district_name_en=lambda f: f["district_code"].map({"120101": "Heping", "120103": "Hexi", "120116": "Binhai New Area"}),
+        indicator_label_en=lambda f: f["indicator"].str.replace("_", " ").str.capitalize(),
+    )
+    districts = pd.DataFrame(
+        {
+            "district_code": ["120101", "120103", "120116"],
+            "name_zh": ["和平区", "河西区", "滨海新区"],
+            "name_en": ["Heping", "Hexi", "Binhai New Area"],
+            "population_2020": [355000, 822174, 2067318],
+        }
+    )
     return claims, resolution_table(claims), participation_table(claims, districts), audit_table(claims)
 
 
@@ -236,8 +256,7 @@ def test_a_closed_count_that_fits_one_rule_is_not_called_impossible():
 
     # 1/7 = 14.2857%: half-up gives 14.3, truncation 14.2, so n = 7 fits under half-up only
     assert int(Fraction(100, 7) * 10 + Fraction(1, 2)) == 143 and int(Fraction(100, 7) * 10) == 142
-    tables = _synthetic(claim("a-out", "requests_closed", "1件", group_id="a"),
-                        claim("a-rate", "closure_rate", "14.3%", group_id="a"))
+    tables = _synthetic(claim("a-out", "requests_closed", "1件", group_id="a"), claim("a-rate", "closure_rate", "14.3%", group_id="a"))
     text = [f.text for f in key_findings(*tables) if f.kind == "audit"][0]
     assert "fits a whole number n of matters received only under half-up rounding (n = 7)" in text
     assert "no whole number" not in text
@@ -260,7 +279,8 @@ def test_empty_tables_give_one_sentence_each_without_claim_ids():
     found = key_findings(*tables)
     assert [f.text for f in found] == [
         "No district reports a resolution statistic in these sources.",
-        "No district reports a participation or capacity figure that can be set per resident."]
+        "No district reports a participation or capacity figure that can be set per resident.",
+    ]
     assert "()" not in findings_markdown(found)
 
 
@@ -271,7 +291,8 @@ def test_a_shared_closed_count_is_called_closed_and_asserts_no_sameness():
         claim("a-out", "requests_closed", "591件", group_id="a", channel="grid"),
         claim("a-rate", "closure_rate", "89.9%", group_id="a", channel="grid"),
         claim("b-out", "requests_closed", "591件", group_id="b", channel="grid", period_end="2023-12-31"),
-        claim("b-rate", "closure_rate", "95%", group_id="b", channel="grid", period_end="2023-12-31"))
+        claim("b-rate", "closure_rate", "95%", group_id="b", channel="grid", period_end="2023-12-31"),
+    )
     text = [f.text for f in key_findings(*tables) if f.kind == "note"][0]
     assert "reports 591 matters closed in two statistics" in text and "received" not in text
     assert "would conflict only if both statistics counted the same matters, which no claim says" in text
@@ -280,10 +301,12 @@ def test_a_shared_closed_count_is_called_closed_and_asserts_no_sameness():
 def test_two_channels_of_one_indicator_are_named_apart():
     from governance_study.metrics.examples import claim
 
-    tables = _synthetic(claim("h1", "grid_workers", "800名", channel="grid"),
-                        claim("b1", "grid_workers", "9000名", channel="grid", district_code="120116"),
-                        claim("h2", "grid_workers", "50名", channel="general"),
-                        claim("b2", "grid_workers", "600名", channel="general", district_code="120116"))
+    tables = _synthetic(
+        claim("h1", "grid_workers", "800名", channel="grid"),
+        claim("b1", "grid_workers", "9000名", channel="grid", district_code="120116"),
+        claim("h2", "grid_workers", "50名", channel="general"),
+        claim("b2", "grid_workers", "600名", channel="general", district_code="120116"),
+    )
     texts = [f.text for f in key_findings(*tables) if f.kind == "participation"]
     assert "for 1 indicator (grid workers); every other per-resident figure has one too" in texts[0]
     assert texts[1].startswith("Grid workers in channel general (名) per 10,000 residents")
@@ -297,9 +320,11 @@ def test_more_flagged_rates_than_sentences_are_counted_in_one():
 
     rows = []
     for i in range(5):  # 591/657 -> 89.9% only by truncation, five times over
-        rows += [claim(f"s{i}-in", "requests_received", "657件", group_id=f"s{i}", period_end=f"2023-0{i + 1}-28"),
-                 claim(f"s{i}-out", "requests_closed", "591件", group_id=f"s{i}", period_end=f"2023-0{i + 1}-28"),
-                 claim(f"s{i}-rate", "closure_rate", "89.9%", group_id=f"s{i}", period_end=f"2023-0{i + 1}-28")]
+        rows += [
+            claim(f"s{i}-in", "requests_received", "657件", group_id=f"s{i}", period_end=f"2023-0{i + 1}-28"),
+            claim(f"s{i}-out", "requests_closed", "591件", group_id=f"s{i}", period_end=f"2023-0{i + 1}-28"),
+            claim(f"s{i}-rate", "closure_rate", "89.9%", group_id=f"s{i}", period_end=f"2023-0{i + 1}-28"),
+        ]
     audit = [f for f in key_findings(*_synthetic(*rows)) if f.kind == "audit"]
     assert len(audit) == 4 and audit[-1].text == "2 more reported rates fail a rounding rule: see the reporting audit."
     assert set(audit[-1].claim_ids) == {"s3-in", "s3-out", "s3-rate", "s4-in", "s4-out", "s4-rate"}

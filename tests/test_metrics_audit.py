@@ -32,6 +32,7 @@ RULES = ("half_up", "truncate")
 
 # --- the second implementation -------------------------------------------------------------------------------
 
+
 def reference_text(k: int, n: int, decimals: int, rule: str) -> str:
     """100*k/n rounded to ``decimals`` under ``rule``, written as a report would write it."""
     scaled = Fraction(100 * k, n) * 10**decimals
@@ -54,19 +55,21 @@ def reference_min_denominator(text: str, rule: str, max_n: int) -> int | None:
     for n in range(1, max_n + 1):
         # Only k near target*n can round to the target; checking a few around it keeps the scan cheap.
         centre = (target * n / 100).__floor__()
-        if any(0 <= k <= n and reference_text(k, n, decimals_of(text), rule) == text
-               for k in range(centre - 2, centre + 3)):
+        if any(0 <= k <= n and reference_text(k, n, decimals_of(text), rule) == text for k in range(centre - 2, centre + 3)):
             return n
     return None
 
 
 percent_texts = st.builds(
     lambda whole, frac, d: str(whole) if d == 0 else f"{whole}.{frac % 10**d:0{d}d}",
-    st.integers(0, 100), st.integers(0, 99), st.integers(0, 2),
+    st.integers(0, 100),
+    st.integers(0, 99),
+    st.integers(0, 2),
 ).filter(lambda t: Fraction(t) <= 100)
 
 
 # --- golden values from the issue ----------------------------------------------------------------------------
+
 
 def test_heping_mediation_591_of_657_is_90_0_half_up_and_89_9_only_by_truncation():
     exact = Fraction(591 * 100, 657)
@@ -128,6 +131,7 @@ def test_precision_is_read_from_the_text():
 
 # --- properties against brute force ---------------------------------------------------------------------------
 
+
 @settings(max_examples=150, deadline=None)
 @given(n=st.integers(1, 400), data=st.data(), decimals=st.integers(0, 2), rule=st.sampled_from(RULES))
 def test_reported_from_counts_is_always_consistent(n, data, decimals, rule):
@@ -165,9 +169,11 @@ def test_audit_table_agrees_with_brute_force(drawn):
     rows, expected = [], {}
     for i, (n, share, text) in enumerate(drawn):
         k = round(share * n)
-        rows += [claim(f"g{i}-in", "requests_received", f"{n}件", group_id=f"g{i}"),
-                 claim(f"g{i}-out", "requests_closed", f"{k}件", group_id=f"g{i}"),
-                 claim(f"g{i}-rate", "closure_rate", f"{text}%", group_id=f"g{i}")]
+        rows += [
+            claim(f"g{i}-in", "requests_received", f"{n}件", group_id=f"g{i}"),
+            claim(f"g{i}-out", "requests_closed", f"{k}件", group_id=f"g{i}"),
+            claim(f"g{i}-rate", "closure_rate", f"{text}%", group_id=f"g{i}"),
+        ]
         expected[f"g{i}-rate"] = {rule: reference_text(k, n, decimals_of(text), rule) == text for rule in RULES}
     audit = audit_table(claims_frame(rows)).query("check == 'grim'").set_index("claim_id")
     for claim_id, by_rule in expected.items():
@@ -176,6 +182,7 @@ def test_audit_table_agrees_with_brute_force(drawn):
 
 
 # --- audit_table on the Heping figures --------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def heping_audit() -> pd.DataFrame:
@@ -228,12 +235,14 @@ def test_the_two_657s_are_a_shared_count_not_a_conflict(heping_audit):
 
 
 def test_a_conflict_needs_the_same_measure_channel_and_period():
-    same = claims_frame([
-        claim("a-in", "requests_received", "657件", group_id="a", channel="grid"),
-        claim("a-rate", "closure_rate", "89.9%", group_id="a", channel="grid"),
-        claim("b-in", "requests_received", "657件", group_id="b", channel="grid"),
-        claim("b-rate", "closure_rate", "95%", group_id="b", channel="grid"),
-    ])
+    same = claims_frame(
+        [
+            claim("a-in", "requests_received", "657件", group_id="a", channel="grid"),
+            claim("a-rate", "closure_rate", "89.9%", group_id="a", channel="grid"),
+            claim("b-in", "requests_received", "657件", group_id="b", channel="grid"),
+            claim("b-rate", "closure_rate", "95%", group_id="b", channel="grid"),
+        ]
+    )
     row = _row(audit_table(same), "a-rate", "conflict")
     assert row["is_flagged"] and "same measure, channel and period" in row["finding"]
     later = same.copy()
@@ -254,11 +263,13 @@ def test_audit_has_one_grim_row_per_reported_rate(heping_audit):
 
 
 def test_closed_above_received_and_bounded_rate():
-    claims = claims_frame([
-        claim("x-in", "requests_received", "100件", group_id="x"),
-        claim("x-out", "requests_closed", "120件", group_id="x"),
-        claim("x-rate", "closure_rate", "99%以上", group_id="x", bound="at_least", unit="%", value=99),
-    ])
+    claims = claims_frame(
+        [
+            claim("x-in", "requests_received", "100件", group_id="x"),
+            claim("x-out", "requests_closed", "120件", group_id="x"),
+            claim("x-rate", "closure_rate", "99%以上", group_id="x", bound="at_least", unit="%", value=99),
+        ]
+    )
     audit = audit_table(claims)
     above = _row(audit, "x-out", "closed_above_received")
     assert (above["numerator"], above["denominator"]) == (120, 100) and "More closed" in above["finding"]
@@ -274,6 +285,7 @@ def test_rules_parameter_limits_the_rules_tested():
 
 
 # --- errors ------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text", ["about 90%", "-5", "9e1", ""])
 def test_parse_percent_rejects_non_decimal_text(text):
@@ -295,13 +307,13 @@ def test_audit_table_errors():
         audit_table(heping_2023(), rules=("floor",))
     with pytest.raises(ClaimsError, match="claims is missing column"):
         audit_table(heping_2023().drop(columns=["bound"]))
-    two_closed = claims_frame([claim("a", "requests_closed", "5件", group_id="g"),
-                               claim("b", "requests_closed", "6件", group_id="g")])
+    two_closed = claims_frame([claim("a", "requests_closed", "5件", group_id="g"), claim("b", "requests_closed", "6件", group_id="g")])
     with pytest.raises(ClaimsError, match="group g: two closed counts"):
         audit_table(two_closed)
 
 
 # --- the claims behind the numbers, other counts as denominators, district names ------------------------------
+
 
 def test_audit_names_the_claims_of_its_counts(heping_audit):
     row = _row(heping_audit, "hp-mediation-closure")
@@ -349,10 +361,9 @@ def test_satisfaction_rate_tested_against_the_groups_count(heping_audit):
 
 
 def test_satisfaction_rate_that_fits_the_groups_count():
-    claims = claims_frame([
-        claim("s-out", "requests_closed", "400个", group_id="s"),
-        claim("s-sat", "satisfaction_rate", "99.75%", group_id="s"),
-    ])
+    claims = claims_frame(
+        [claim("s-out", "requests_closed", "400个", group_id="s"), claim("s-sat", "satisfaction_rate", "99.75%", group_id="s")]
+    )
     assert _reference_shares("99.75", 400) == {"half_up": [399], "truncate": [399]}
     row = _row(audit_table(claims), "s-sat")
     assert "k/400 gives it for k = 399 under half-up rounding; 399 under truncation" in row["finding"]

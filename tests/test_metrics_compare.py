@@ -43,29 +43,33 @@ def holm(pvalues: list[float]) -> list[float]:
 
 
 def statistic(key: str, district: str, channel: str, received: int, closed: int, **kw) -> list[dict]:
-    return [claim(f"{key}-in", "requests_received", f"{received}件", group_id=key, channel=channel,
-                  district_code=district, **kw),
-            claim(f"{key}-out", "requests_closed", f"{closed}件", group_id=key, channel=channel,
-                  district_code=district, **kw)]
+    return [
+        claim(f"{key}-in", "requests_received", f"{received}件", group_id=key, channel=channel, district_code=district, **kw),
+        claim(f"{key}-out", "requests_closed", f"{closed}件", group_id=key, channel=channel, district_code=district, **kw),
+    ]
 
 
 @pytest.fixture(scope="module")
 def resolution() -> pd.DataFrame:
     """Heping's real figures, two invented districts with counts, one district with a rate only."""
-    claims = pd.concat([
-        heping_2023(),
-        invented_district("120116", 400, 352, "grid"),
-        invented_district("120116", 300, 240, "mediation_centre"),
-        invented_district("120103", 500, 450, "grid"),
-        claims_frame([claim("nk-rate", "closure_rate", "95%", district_code="120104", channel="grid")]),
-        # A petition statistic closing everything it received (the real Heping petition figure is an on-time
-        # closure rate, which implies no counts): the GLM's separation case.
-        claims_frame(statistic("hp-petition-counts", "120101", "petition", 40, 40)),
-    ], ignore_index=True)
+    claims = pd.concat(
+        [
+            heping_2023(),
+            invented_district("120116", 400, 352, "grid"),
+            invented_district("120116", 300, 240, "mediation_centre"),
+            invented_district("120103", 500, 450, "grid"),
+            claims_frame([claim("nk-rate", "closure_rate", "95%", district_code="120104", channel="grid")]),
+            # A petition statistic closing everything it received (the real Heping petition figure is an on-time
+            # closure rate, which implies no counts): the GLM's separation case.
+            claims_frame(statistic("hp-petition-counts", "120101", "petition", 40, 40)),
+        ],
+        ignore_index=True,
+    )
     return resolution_table(claims)
 
 
 # --- the difference of two proportions ------------------------------------------------------------------------
+
 
 def test_difference_matches_newcombe_and_pooled_z_by_hand():
     ka, na, kb, nb = 591, 657, 777, 821
@@ -88,8 +92,7 @@ def test_difference_of_two_perfect_rates_has_no_test_statistic_but_an_interval()
 
 
 @settings(max_examples=120, deadline=None)
-@given(na=st.integers(1, 3000), nb=st.integers(1, 3000), data=st.data(),
-       method=st.sampled_from(["newcomb", "wald", "agresti-caffo"]))
+@given(na=st.integers(1, 3000), nb=st.integers(1, 3000), data=st.data(), method=st.sampled_from(["newcomb", "wald", "agresti-caffo"]))
 def test_difference_is_antisymmetric(na, nb, data, method):
     ka, kb = data.draw(st.integers(0, na)), data.draw(st.integers(0, nb))
     ab = proportion_difference(ka, na, kb, nb, method=method)
@@ -102,12 +105,15 @@ def test_difference_is_antisymmetric(na, nb, data, method):
 
 # --- pairwise table -------------------------------------------------------------------------------------------
 
+
 def test_pairwise_pairs_districts_within_a_family(resolution):
     table = pairwise_differences(resolution)
     pairs = set(zip(table["statistic_a"], table["statistic_b"]))
     assert pairs == {
-        ("hp-grid", "invented-120103-grid"), ("hp-grid", "invented-120116-grid"),
-        ("invented-120103-grid", "invented-120116-grid"), ("hp-mediation", "invented-120116-mediation_centre"),
+        ("hp-grid", "invented-120103-grid"),
+        ("hp-grid", "invented-120116-grid"),
+        ("invented-120103-grid", "invented-120116-grid"),
+        ("hp-mediation", "invented-120116-mediation_centre"),
     }
     assert (table["district_code_a"] < table["district_code_b"]).all()
     row = table.set_index(["statistic_a", "statistic_b"]).loc[("hp-grid", "invented-120116-grid")]
@@ -120,8 +126,7 @@ def test_p_adjusted_is_holm_over_all_rows(resolution):
     table = pairwise_differences(resolution)
     assert table["p_adjusted"].tolist() == pytest.approx(holm(table["p_value"].tolist()), rel=1e-12)
     bonferroni = pairwise_differences(resolution, correction="bonferroni")
-    assert bonferroni["p_adjusted"].tolist() == pytest.approx(
-        [min(1.0, p * len(table)) for p in table["p_value"]], rel=1e-12)
+    assert bonferroni["p_adjusted"].tolist() == pytest.approx([min(1.0, p * len(table)) for p in table["p_value"]], rel=1e-12)
 
 
 def test_pairwise_does_not_depend_on_row_order(resolution):
@@ -148,20 +153,28 @@ def test_pairwise_filters(resolution):
 
 # --- refusals -------------------------------------------------------------------------------------------------
 
+
 def test_pairwise_refuses_what_the_data_cannot_compare(resolution):
-    with pytest.raises(ComparisonError, match=r"unknown district\(s\) 129999 \(not a district code, or a district "
-                                              r"without any resolution statistic\): the resolution table has "
-                                              r"statistics for 120101, 120103, 120104, 120116"):
+    with pytest.raises(
+        ComparisonError,
+        match=r"unknown district\(s\) 129999 \(not a district code, or a district "
+        r"without any resolution statistic\): the resolution table has "
+        r"statistics for 120101, 120103, 120104, 120116",
+    ):
         pairwise_differences(resolution, districts=["120101", "129999"])
-    with pytest.raises(ComparisonError, match=r"no statistic with counts for district\(s\) 120104 \(120104 has 1 "
-                                              r"statistic\(s\), none with received and closed counts"):
+    with pytest.raises(
+        ComparisonError,
+        match=r"no statistic with counts for district\(s\) 120104 \(120104 has 1 "
+        r"statistic\(s\), none with received and closed counts",
+    ):
         pairwise_differences(resolution, districts=["120101", "120104"])
     with pytest.raises(ComparisonError, match="only one district asked for \\(120101\\)"):
         pairwise_differences(resolution, districts=["120101"])
     with pytest.raises(ComparisonError, match="in channel family 'petition' only district 120101"):
         pairwise_differences(resolution, channel_family="petition")
-    with pytest.raises(ComparisonError, match="no statistic with counts in channel family 'hotline'.*families with "
-                                              "counts: grid, mediation, petition"):
+    with pytest.raises(
+        ComparisonError, match="no statistic with counts in channel family 'hotline'.*families with counts: grid, mediation, petition"
+    ):
         pairwise_differences(resolution, channel_family="hotline")
     with pytest.raises(ValueError, match="unknown multiple-testing correction 'tukey'"):
         pairwise_differences(resolution, correction="tukey")
@@ -170,14 +183,17 @@ def test_pairwise_refuses_what_the_data_cannot_compare(resolution):
 def test_pairwise_refuses_one_district_and_disjoint_families():
     with pytest.raises(ComparisonError, match=r"only 1 district\(s\) have statistics with counts \(120101\)"):
         pairwise_differences(resolution_table(heping_2023()))
-    disjoint = resolution_table(claims_frame(statistic("a", "120101", "grid", 100, 90)
-                                             + statistic("b", "120102", "mediation_centre", 100, 80)))
-    with pytest.raises(ComparisonError, match="no two districts have statistics with counts in the same channel "
-                                              "family.*120101: grid; 120102: mediation"):
+    disjoint = resolution_table(
+        claims_frame(statistic("a", "120101", "grid", 100, 90) + statistic("b", "120102", "mediation_centre", 100, 80))
+    )
+    with pytest.raises(
+        ComparisonError, match="no two districts have statistics with counts in the same channel family.*120101: grid; 120102: mediation"
+    ):
         pairwise_differences(disjoint)
 
 
 # --- comparability --------------------------------------------------------------------------------------------
+
 
 def test_comparability_flags(resolution):
     table = comparability_table(resolution, [("hp-mediation", "hp-grid"), ("hp-grid", "invented-120116-grid")])
@@ -187,15 +203,15 @@ def test_comparability_flags(resolution):
     assert "channels differ (mediation_centre vs grid)" in first["caveat"]
     assert second["same_channel"] and not second["same_source"] and not second["same_definition"]
     # A DataFrame of pairs works too, in the order given.
-    again = comparability_table(resolution, table[["statistic_b", "statistic_a"]].set_axis(
-        ["statistic_a", "statistic_b"], axis=1))
+    again = comparability_table(resolution, table[["statistic_b", "statistic_a"]].set_axis(["statistic_a", "statistic_b"], axis=1))
     assert again["statistic_a"].tolist() == ["hp-grid", "invented-120116-grid"]
 
 
 def test_comparability_period_difference():
-    claims = claims_frame(statistic("a", "120101", "grid", 100, 90)
-                          + statistic("b", "120102", "grid", 100, 80, period_start="2021-01-01",
-                                      period_end="2021-09-28"))
+    claims = claims_frame(
+        statistic("a", "120101", "grid", 100, 90)
+        + statistic("b", "120102", "grid", 100, 80, period_start="2021-01-01", period_end="2021-09-28")
+    )
     row = comparability_table(resolution_table(claims), [("a", "b")]).iloc[0]
     assert not row["same_period"] and not row["is_like_for_like"]
     assert "periods differ (2023-01-01 to 2023-09-30 vs 2021-01-01 to 2021-09-28)" in row["caveat"]
@@ -207,6 +223,7 @@ def test_comparability_refuses_unknown_statistics(resolution):
 
 
 # --- GLM ------------------------------------------------------------------------------------------------------
+
 
 def irls(endog: np.ndarray, design: np.ndarray, steps: int = 50) -> np.ndarray:
     """Binomial logit MLE by Newton-Raphson: beta += (X' W X)^-1 X' (k - n p)."""
@@ -220,8 +237,12 @@ def irls(endog: np.ndarray, design: np.ndarray, steps: int = 50) -> np.ndarray:
 
 
 def test_glm_with_one_family_is_the_pooled_log_odds():
-    claims = claims_frame(statistic("a1", "120101", "grid", 821, 777) + statistic("a2", "120101", "grid", 120, 100)
-                          + statistic("b1", "120116", "grid", 400, 352) + statistic("b2", "120116", "grid", 100, 90))
+    claims = claims_frame(
+        statistic("a1", "120101", "grid", 821, 777)
+        + statistic("a2", "120101", "grid", 120, 100)
+        + statistic("b1", "120116", "grid", 400, 352)
+        + statistic("b2", "120116", "grid", 100, 90)
+    )
     result = fit_glm(resolution_table(claims))
     coef = result.table.set_index("term")["coef_log_odds"]
     logit = lambda k, n: math.log(k / (n - k))  # noqa: E731
@@ -236,16 +257,18 @@ def test_glm_with_two_families_matches_newton_raphson(resolution):
     rows = resolution[resolution["statistic_id"] != "hp-petition-counts"]  # 40/40 would separate the petition family
     result = fit_glm(rows, districts=["120101", "120116", "120103"])
     used = rows[rows["count_used"].notna()].sort_values(["district_code", "statistic_id"])
-    design = np.column_stack([
-        np.ones(len(used)),
-        (used["district_code"] == "120103").to_numpy(float), (used["district_code"] == "120116").to_numpy(float),
-        (used["channel_family"] == "mediation").to_numpy(float),
-    ])
+    design = np.column_stack(
+        [
+            np.ones(len(used)),
+            (used["district_code"] == "120103").to_numpy(float),
+            (used["district_code"] == "120116").to_numpy(float),
+            (used["channel_family"] == "mediation").to_numpy(float),
+        ]
+    )
     k = used["count_used"].astype(int).to_numpy()
     expected = irls(np.column_stack([k, used["nobs_used"].astype(int).to_numpy() - k]), design)
     assert result.table["coef_log_odds"].to_numpy() == pytest.approx(expected, abs=1e-7)
-    assert result.table["term"].tolist() == ["intercept", "district[120103]", "district[120116]",
-                                             "channel_family[mediation]"]
+    assert result.table["term"].tolist() == ["intercept", "district[120103]", "district[120116]", "channel_family[mediation]"]
     assert result.table["odds_ratio"].to_numpy() == pytest.approx(np.exp(expected), rel=1e-7)
     assert any("Self-reported" in c for c in result.caveats)
     assert any("implied by a reported rate" in c for c in result.caveats)
@@ -254,17 +277,25 @@ def test_glm_with_two_families_matches_newton_raphson(resolution):
 def test_glm_refusals(resolution):
     with pytest.raises(ComparisonError, match="fit_glm: only 1 district"):
         fit_glm(resolution_table(heping_2023()))
-    with pytest.raises(ComparisonError, match="perfect separation: every statistic of channel family petition "
-                                              r"\(hp-petition-counts\) is 100% closed"):
+    with pytest.raises(
+        ComparisonError,
+        match="perfect separation: every statistic of channel family petition "
+        r"\(hp-petition-counts\) is 100% closed",
+    ):
         fit_glm(resolution)
-    too_few = resolution_table(claims_frame(statistic("a", "120101", "grid", 100, 90)
-                                            + statistic("b", "120102", "mediation_centre", 100, 80)))
+    too_few = resolution_table(
+        claims_frame(statistic("a", "120101", "grid", 100, 90) + statistic("b", "120102", "mediation_centre", 100, 80))
+    )
     with pytest.raises(ComparisonError, match="2 statistics with counts cannot identify 3 parameters"):
         fit_glm(too_few)
-    confounded = resolution_table(claims_frame(
-        statistic("a1", "120101", "grid", 100, 90) + statistic("a2", "120101", "grid", 50, 40)
-        + statistic("b1", "120102", "mediation_centre", 100, 80)
-        + statistic("b2", "120102", "mediation_centre", 60, 30)))
+    confounded = resolution_table(
+        claims_frame(
+            statistic("a1", "120101", "grid", 100, 90)
+            + statistic("a2", "120101", "grid", 50, 40)
+            + statistic("b1", "120102", "mediation_centre", 100, 80)
+            + statistic("b2", "120102", "mediation_centre", 60, 30)
+        )
+    )
     with pytest.raises(ComparisonError, match="district and channel family are confounded"):
         fit_glm(confounded)
     with pytest.raises(ComparisonError, match=r"unknown district\(s\) 120199"):

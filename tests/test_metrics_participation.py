@@ -10,37 +10,59 @@ import pytest
 from governance_study.metrics import participation_table, ratio_table
 from governance_study.metrics.examples import claim, claims_frame
 from governance_study.metrics.grouping import ClaimsError
-from governance_study.metrics.participation import per_column_name, ratio_bound
+from governance_study.metrics.participation import per_column_name
+from governance_study.metrics.ratios import ratio_bound
 
-DISTRICTS = pd.DataFrame({
-    "district_code": ["120000", "120101", "120110", "120116"],
-    "level": ["city", "district", "district", "district"],
-    "name_zh": ["天津市", "和平区", "东丽区", "滨海新区"],
-    "name_en": ["Tianjin (city-wide)", "Heping", "Dongli", "Binhai New Area"],
-    "name_pinyin": ["Tianjin", "Heping", "Dongli", "Binhai"],
-    "aliases": [pd.NA] * 4,
-    "population_2020": ["13866009", "355000", "857027", "2067318"],  # as read with dtype=str
-})
+DISTRICTS = pd.DataFrame(
+    {
+        "district_code": ["120000", "120101", "120110", "120116"],
+        "level": ["city", "district", "district", "district"],
+        "name_zh": ["天津市", "和平区", "东丽区", "滨海新区"],
+        "name_en": ["Tianjin (city-wide)", "Heping", "Dongli", "Binhai New Area"],
+        "name_pinyin": ["Tianjin", "Heping", "Dongli", "Binhai"],
+        "aliases": [pd.NA] * 4,
+        "population_2020": ["13866009", "355000", "857027", "2067318"],  # as read with dtype=str
+    }
+)
 
 BINHAI = dict(district_code="120116")
 
 
 @pytest.fixture(scope="module")
 def claims() -> pd.DataFrame:
-    return claims_frame([
-        claim("b-grids", "grids", "6926个", source_id="tjxwb", period_start=None, period_end="2021-09-28", **BINHAI),
-        claim("b-cadres-in-grids", "cadres_in_grids", "2.5万名", source_id="tjrb", period_start=None,
-              period_end="2021-06-30", **BINHAI),
-        claim("b-sent-down", "cadres_sent_down", "2.5万名", source_id="tjxwb", period_start=None,
-              period_end="2021-09-28", **BINHAI),
-        claim("b-volunteers", "volunteer_participations", "超过25万人次", bound="more_than", unit="人次",
-              value=250000, period_start=None, period_end="2021-09-28", **BINHAI),
-        claim("b-park-members", "grid_workers", "52名", subunit="嘉德园", **BINHAI),
-        claim("d-grid-workers", "grid_workers", "5600余人", bound="at_least", district_code="120110",
-              source_id="tjzww", period_start=None, period_end="2024-01-23"),
-        claim("h-grid-workers", "grid_workers", "864名", period_start=None, period_end="2023-12-16"),
-        claim("h-requests", "requests_received", "821件", group_id="g"),  # resolution: not participation
-    ])
+    return claims_frame(
+        [
+            claim("b-grids", "grids", "6926个", source_id="tjxwb", period_start=None, period_end="2021-09-28", **BINHAI),
+            claim(
+                "b-cadres-in-grids", "cadres_in_grids", "2.5万名", source_id="tjrb", period_start=None, period_end="2021-06-30", **BINHAI
+            ),
+            claim("b-sent-down", "cadres_sent_down", "2.5万名", source_id="tjxwb", period_start=None, period_end="2021-09-28", **BINHAI),
+            claim(
+                "b-volunteers",
+                "volunteer_participations",
+                "超过25万人次",
+                bound="more_than",
+                unit="人次",
+                value=250000,
+                period_start=None,
+                period_end="2021-09-28",
+                **BINHAI,
+            ),
+            claim("b-park-members", "grid_workers", "52名", subunit="嘉德园", **BINHAI),
+            claim(
+                "d-grid-workers",
+                "grid_workers",
+                "5600余人",
+                bound="at_least",
+                district_code="120110",
+                source_id="tjzww",
+                period_start=None,
+                period_end="2024-01-23",
+            ),
+            claim("h-grid-workers", "grid_workers", "864名", period_start=None, period_end="2023-12-16"),
+            claim("h-requests", "requests_received", "821件", group_id="g"),  # resolution: not participation
+        ]
+    )
 
 
 def test_per_10k_is_count_over_census_population(claims):
@@ -71,14 +93,15 @@ def test_per_names_the_column(claims):
     assert "per_1k" in table.columns and "per_10k" not in table.columns
     assert set(table["per"]) == {1000}
     assert table.loc["b-grids", "per_1k"] == pytest.approx(float(Fraction(6926 * 1_000, 2067318)))
-    assert [per_column_name(p) for p in (10_000, 100_000, 1_000_000, 250)] == ["per_10k", "per_100k", "per_1m",
-                                                                               "per_250"]
+    assert [per_column_name(p) for p in (10_000, 100_000, 1_000_000, 250)] == ["per_10k", "per_100k", "per_1m", "per_250"]
 
 
 def test_ratios_within_a_district(claims):
     table = ratio_table(claims, DISTRICTS)
-    by = {(r.ratio, r.numerator_claim_id if pd.notna(r.numerator_claim_id) else "census", r.denominator_claim_id): r
-          for r in table.itertuples()}
+    by = {
+        (r.ratio, r.numerator_claim_id if pd.notna(r.numerator_claim_id) else "census", r.denominator_claim_id): r
+        for r in table.itertuples()
+    }
     heping = by[("residents_per_grid_worker", "census", "h-grid-workers")]
     assert heping.ratio_value == pytest.approx(float(Fraction(355000, 864)))
     assert heping.ratio_bound == "exact" and not heping.is_same_source and heping.numerator_source_id == "census-2020"
@@ -93,11 +116,20 @@ def test_ratios_within_a_district(claims):
     assert "b-park-members" not in set(table["denominator_claim_id"])
 
 
-@pytest.mark.parametrize("numerator, denominator, expected", [
-    ("exact", "exact", "exact"), ("at_least", "exact", "at_least"), ("more_than", "exact", "more_than"),
-    ("exact", "at_least", "at_most"), ("exact", "more_than", "less_than"), ("approx", "exact", "approx"),
-    ("exact", "approx", "approx"), ("at_least", "at_least", "indeterminate"), ("approx", "at_least", "indeterminate"),
-])
+@pytest.mark.parametrize(
+    "numerator, denominator, expected",
+    [
+        ("exact", "exact", "exact"),
+        ("at_least", "exact", "at_least"),
+        ("more_than", "exact", "more_than"),
+        ("exact", "at_least", "at_most"),
+        ("exact", "more_than", "less_than"),
+        ("approx", "exact", "approx"),
+        ("exact", "approx", "approx"),
+        ("at_least", "at_least", "indeterminate"),
+        ("approx", "at_least", "indeterminate"),
+    ],
+)
 def test_ratio_bound(numerator, denominator, expected):
     assert ratio_bound(numerator, denominator) == expected
 

@@ -44,6 +44,7 @@ def heping() -> pd.DataFrame:
 
 # --- intervals ------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("k, n", [(591, 657), (777, 821), (0, 10), (10, 10), (1, 3)])
 def test_wilson_matches_the_closed_form(k, n):
     low, high = wilson_interval(k, n)
@@ -61,9 +62,12 @@ def test_clopper_pearson_matches_beta_quantiles():
 
 
 @settings(max_examples=150, deadline=None)
-@given(n=st.integers(1, 2000), data=st.data(),
-       method=st.sampled_from(["wilson", "beta", "agresti_coull", "jeffreys", "normal"]),
-       alpha=st.sampled_from([0.01, 0.05, 0.1, 0.5]))
+@given(
+    n=st.integers(1, 2000),
+    data=st.data(),
+    method=st.sampled_from(["wilson", "beta", "agresti_coull", "jeffreys", "normal"]),
+    alpha=st.sampled_from([0.01, 0.05, 0.1, 0.5]),
+)
 def test_interval_contains_its_point_estimate(n, data, method, alpha):
     k = data.draw(st.integers(0, n))
     low, high = proportion_interval(k, n, method=method, alpha=alpha)
@@ -86,6 +90,7 @@ def test_interval_errors():
 
 
 # --- the table ------------------------------------------------------------------------------------------------
+
 
 def test_one_row_per_statistic_with_closing(heping):
     # petition, mediation, grid, enterprise, whistle; the grid-workers claim carries no closing.
@@ -125,8 +130,12 @@ def test_on_time_closure_rate_implies_no_closed_count(heping):
 def test_implied_interval_covers_every_consistent_count():
     """100% of 657 as a closure rate (base received): k = 654..657 fit (653.7 <= k under half-up), so the
     interval runs from the Wilson lower limit at 654 to the upper limit at 657, not from the nearest k alone."""
-    claims = claims_frame([claim("p-in", "requests_received", "657件", group_id="p", channel="petition"),
-                           claim("p-rate", "closure_rate", "100%", group_id="p", channel="petition")])
+    claims = claims_frame(
+        [
+            claim("p-in", "requests_received", "657件", group_id="p", channel="petition"),
+            claim("p-rate", "closure_rate", "100%", group_id="p", channel="petition"),
+        ]
+    )
     row = resolution_table(claims).iloc[0]
     fitting = [k for k in range(658) if rounds_to(k, 657, "100")]
     assert fitting == [654, 655, 656, 657]
@@ -154,8 +163,9 @@ def test_whistle_units_differ_so_no_rate(heping):
 
 
 def test_received_implied_by_closed_and_rate():
-    claims = claims_frame([claim("e-out", "requests_closed", "567个", group_id="e"),
-                           claim("e-rate", "solution_rate", "98.27%", group_id="e")])
+    claims = claims_frame(
+        [claim("e-out", "requests_closed", "567个", group_id="e"), claim("e-rate", "solution_rate", "98.27%", group_id="e")]
+    )
     row = resolution_table(claims).iloc[0]
     fitting = [n for n in range(567, 700) if rounds_to(567, n, "98.27")]
     assert fitting == [577]
@@ -163,11 +173,13 @@ def test_received_implied_by_closed_and_rate():
 
 
 def test_bounds_and_lone_claims():
-    claims = claims_frame([
-        claim("b-grid-closed", "requests_closed", "9.5万余件", bound="at_least", district_code="120116"),
-        claim("x-in", "requests_received", "100件", group_id="x"),
-        claim("x-out", "requests_closed", "120件", group_id="x"),
-    ])
+    claims = claims_frame(
+        [
+            claim("b-grid-closed", "requests_closed", "9.5万余件", bound="at_least", district_code="120116"),
+            claim("x-in", "requests_received", "100件", group_id="x"),
+            claim("x-out", "requests_closed", "120件", group_id="x"),
+        ]
+    )
     table = resolution_table(claims).set_index("statistic_id")
     lone = table.loc["b-grid-closed"]
     assert pd.isna(lone["group_id"]) and lone["closed"] == 95000 and lone["closed_bound"] == "at_least"
@@ -193,17 +205,18 @@ def test_empty_string_group_id_means_no_group():
 
 # --- errors ---------------------------------------------------------------------------------------------------
 
+
 def test_resolution_errors():
     with pytest.raises(ValueError, match="unknown interval method 'exact'"):
         resolution_table(heping_2023(), method="exact")
     with pytest.raises(ClaimsError, match="claims is missing column.*role"):
         resolution_table(heping_2023().drop(columns=["role"]))
-    mixed = claims_frame([claim("a", "requests_received", "5件", group_id="g"),
-                          claim("b", "requests_closed", "4件", group_id="g", district_code="120102")])
+    mixed = claims_frame(
+        [claim("a", "requests_received", "5件", group_id="g"), claim("b", "requests_closed", "4件", group_id="g", district_code="120102")]
+    )
     with pytest.raises(ClaimsError, match="group g: claims a, b disagree on district_code"):
         resolution_table(mixed)
-    two_rates = claims_frame([claim("a", "closure_rate", "90%", group_id="g"),
-                              claim("b", "solution_rate", "80%", group_id="g")])
+    two_rates = claims_frame([claim("a", "closure_rate", "90%", group_id="g"), claim("b", "solution_rate", "80%", group_id="g")])
     with pytest.raises(ClaimsError, match="group g: two closing rates"):
         resolution_table(two_rates)
     fractional = claims_frame([claim("a", "requests_closed", "5件", value=5.5)])

@@ -13,14 +13,12 @@ two at a time.
 from __future__ import annotations
 
 import ast
-
 import json
 import os
 import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -64,8 +62,13 @@ class _Kernel:
         import papermill
 
         return papermill.execute_notebook(
-            str(self.paths.notebooks / f"{notebook}.ipynb"), None, parameters=parameters or {}, kernel_name="python3",
-            progress_bar=False, request_save_on_cell_execute=False, km=self.km,
+            str(self.paths.notebooks / f"{notebook}.ipynb"),
+            None,
+            parameters=parameters or {},
+            kernel_name="python3",
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            km=self.km,
         )
 
     def reset(self) -> None:
@@ -157,8 +160,13 @@ def rows(table: dict) -> list[dict]:
 
 
 def stderr_outputs(nb) -> list[str]:
-    return [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-            if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    return [
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    ]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -205,13 +213,15 @@ def test_notebook_shows_the_analysis_and_repeats_no_library_logic(name):
             assert isinstance(statement, (ast.Assign, ast.Expr)), f"logic in a notebook:\n{ast.unparse(statement)}"
             assert isinstance(statement.value, ast.Call), f"not a library call:\n{ast.unparse(statement)}"
             for node in ast.walk(statement):
-                assert not isinstance(node, (ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp,
-                                             ast.IfExp, ast.BinOp, ast.BoolOp, ast.Compare)), (
-                    f"computation in a notebook:\n{ast.unparse(statement)}")
+                assert not isinstance(
+                    node,
+                    (ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.IfExp, ast.BinOp, ast.BoolOp, ast.Compare),
+                ), f"computation in a notebook:\n{ast.unparse(statement)}"
                 if isinstance(node, ast.Call):
                     assert _root_name(node.func) in LIBRARY_NAMES, f"a call outside the library:\n{ast.unparse(node)}"
                     calls_metrics |= ast.unparse(node.func).startswith("metrics.") or any(
-                        isinstance(a, ast.Attribute) and ast.unparse(a).startswith("metrics.") for a in node.args)
+                        isinstance(a, ast.Attribute) and ast.unparse(a).startswith("metrics.") for a in node.args
+                    )
     if name in ("02_resolution_rates", "03_participation", "04_reporting_audit"):
         assert calls_metrics, f"{name} must call the domain functions of governance_study.metrics itself"
 
@@ -230,7 +240,7 @@ def test_every_notebook_is_in_the_study():
 def test_notebook_runs_with_its_defaults(executed, name):
     nb = _ok(executed, f"default:{name}")
     assert not stderr_outputs(nb), f"{name} wrote to stderr (a warning?): {stderr_outputs(nb)}"
-    assert any("sources_appendix" == t for t in tables(nb)), f"{name} has no sources appendix"
+    assert any(t == "sources_appendix" for t in tables(nb)), f"{name} has no sources appendix"
 
 
 def test_resolution_with_other_parameters_matches_statsmodels(executed):
@@ -282,13 +292,12 @@ def test_audit_appendix_quotes_every_claim_and_count_shown(executed, study_run):
     quoted = {r["claim_id"] for r in rows(tables(nb)["sources_appendix"])}
     claims = pd.read_csv(study_run.paths.derived / "claims.csv", dtype=str, keep_default_na=False)
     known = set(claims["claim_id"])
-    named = {r["Claim"] for r in shown} | {
-        token for r in shown for token in re.findall(r"[\w.-]+", r["Finding"]) if token in known
-    }
+    named = {r["Claim"] for r in shown} | {token for r in shown for token in re.findall(r"[\w.-]+", r["Finding"]) if token in known}
     assert named and named <= quoted, f"claims shown but not quoted: {sorted(named - quoted)}"
     group_of = dict(zip(claims["claim_id"], claims["group_id"]))
-    by_group_role = {(c["group_id"], c["role"], float(c["value"])): c["claim_id"]
-                     for c in claims.to_dict("records") if c["group_id"] and c["value"]}
+    by_group_role = {
+        (c["group_id"], c["role"], float(c["value"])): c["claim_id"] for c in claims.to_dict("records") if c["group_id"] and c["value"]
+    }
     checked = 0
     for r in shown:
         for column, role in (("Numerator", "closed"), ("Denominator", "received")):
@@ -372,7 +381,7 @@ def test_hostile_source_text_is_escaped(study_run):
 def test_unchanged_rerun_from_the_command_line_is_fast(study_run):
     env = {k: v for k, v in os.environ.items() if k != "GOVERNANCE_STUDY_ROOT"}
     command = [sys.executable, "-m", "governance_study.cli", "run"]
-    for attempt in range(2):
+    for _attempt in range(2):
         started = time.perf_counter()
         done = subprocess.run(command, cwd=study_run.paths.root, capture_output=True, text=True, env=env, timeout=300)
         elapsed = time.perf_counter() - started

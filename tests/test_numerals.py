@@ -16,9 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from governance_study.text import numerals
-from governance_study.text.numerals import (
-    NON_NUMBER_WORDS, UNITS, NumberExpression, NumberParseError, find_numbers, parse_number,
-)
+from governance_study.text.numerals import NON_NUMBER_WORDS, UNITS, NumberExpression, NumberParseError, find_numbers, parse_number
 
 SOURCES = Path(__file__).resolve().parents[1] / "data" / "raw" / "sources"
 
@@ -204,7 +202,7 @@ def test_parse_number_rejects_non_strings():
 def found(text: str) -> list[tuple]:
     out = []
     for e in find_numbers(text):
-        assert text[e.start:e.end] == e.text
+        assert text[e.start : e.end] == e.text
         out.append((e.text, e.value, e.bound, e.unit))
     return out
 
@@ -212,62 +210,70 @@ def found(text: str) -> list[tuple]:
 SENTENCES = [
     (
         "组织处级以上领导干部下访接访620次,受理难题事项657件,及时受理率100%、按期办结率100%。",
-        [("620次", D(620), "exact", "次"), ("657件", D(657), "exact", "件"),
-         ("100%", D(100), "exact", "%"), ("100%", D(100), "exact", "%")],
+        [
+            ("620次", D(620), "exact", "次"),
+            ("657件", D(657), "exact", "件"),
+            ("100%", D(100), "exact", "%"),
+            ("100%", D(100), "exact", "%"),
+        ],
     ),
     (
         "坚持一站式接收、一揽子调处、全链条解决,受理矛盾纠纷657件,办结591件,办结率达89.9%。",
         [("657件", D(657), "exact", "件"), ("591件", D(591), "exact", "件"), ("89.9%", D("89.9"), "exact", "%")],
     ),
-    (
-        "带动处级以上领导班子成员深入分管领域宣讲295场,以上率下领悟思想伟力。",
-        [("295场", D(295), "exact", "场")],
-    ),
+    ("带动处级以上领导班子成员深入分管领域宣讲295场,以上率下领悟思想伟力。", [("295场", D(295), "exact", "场")]),
     (
         "面向社会宣讲610多场,受众4万多人,推动党的创新理论“飞入寻常百姓家”。",
         [("610多场", D(610), "at_least", "场"), ("4万多人", D(40000), "at_least", "人")],
     ),
     (
         "“双节”期间接待游客815.33万人次,同比增长194.6%,拉动消费14.17亿元,同比增长103.2%。",
-        [("815.33万人次", D(8153300), "exact", "人次"), ("194.6%", D("194.6"), "exact", "%"),
-         ("14.17亿元", D(1417000000), "exact", "元"), ("103.2%", D("103.2"), "exact", "%")],
+        [
+            ("815.33万人次", D(8153300), "exact", "人次"),
+            ("194.6%", D("194.6"), "exact", "%"),
+            ("14.17亿元", D(1417000000), "exact", "元"),
+            ("103.2%", D("103.2"), "exact", "%"),
+        ],
     ),
     (
         "前三季度落地优质项目1195个,内资到位额75亿元,外资到位额7095万美元",
-        [("三季度", D(3), "exact", "季度"), ("1195个", D(1195), "exact", "个"),
-         ("75亿元", D(7500000000), "exact", "元"), ("7095万美元", D(70950000), "exact", "美元")],
+        [
+            ("三季度", D(3), "exact", "季度"),
+            ("1195个", D(1195), "exact", "个"),
+            ("75亿元", D(7500000000), "exact", "元"),
+            ("7095万美元", D(70950000), "exact", "美元"),
+        ],
     ),
-    (
-        "今年以来,累计解决跑冒滴漏等小事急事9.5万余件。",
-        [("9.5万余件", D(95000), "at_least", "件")],
-    ),
-    (
-        "今年以来,各部门解决危房排险等大事难事万余件,",
-        [("万余件", D(10000), "at_least", "件")],
-    ),
+    ("今年以来,累计解决跑冒滴漏等小事急事9.5万余件。", [("9.5万余件", D(95000), "at_least", "件")]),
+    ("今年以来,各部门解决危房排险等大事难事万余件,", [("万余件", D(10000), "at_least", "件")]),
     (
         "居民群众志愿建,广泛开展绿地认领、扶老助困、文明行动等系列活动,超过25万人次参与志愿服务。",
         [("超过25万人次", D(250000), "more_than", "人次")],
     ),
     (
         "辖区面积54平方公里,辖20个社区、145个居民小区,户籍人口10余万,常住人口30余万。",
-        [("54平方公里", D(54), "exact", "平方公里"), ("20个", D(20), "exact", "个"),
-         ("145个", D(145), "exact", "个"), ("10余万", D(100000), "at_least", ""),
-         ("30余万", D(300000), "at_least", "")],
+        [
+            ("54平方公里", D(54), "exact", "平方公里"),
+            ("20个", D(20), "exact", "个"),
+            ("145个", D(145), "exact", "个"),
+            ("10余万", D(100000), "at_least", ""),
+            ("30余万", D(300000), "at_least", ""),
+        ],
     ),
     (
         "60岁以上老年人约260万人,占比超过15%,且月收入在3000元左右的中低收入老人比例较高。",
-        [("60岁以上", D(60), "at_least", "岁"), ("约260万人", D(2600000), "approx", "人"),
-         ("超过15%", D(15), "more_than", "%"), ("3000元左右", D(3000), "approx", "元")],
+        [
+            ("60岁以上", D(60), "at_least", "岁"),
+            ("约260万人", D(2600000), "approx", "人"),
+            ("超过15%", D(15), "more_than", "%"),
+            ("3000元左右", D(3000), "approx", "元"),
+        ],
     ),
     (
         "目前吸引落地企业超2700家,注册资本超1000亿元,",
         [("超2700家", D(2700), "more_than", "家"), ("超1000亿元", D(10**11), "more_than", "元")],
     ),
-    (
-        "了解到园区一半以上为科技型企业,超90%为中小型创业企业,",
-        [("超90%", D(90), "more_than", "%")],
-    ),
+    ("了解到园区一半以上为科技型企业,超90%为中小型创业企业,", [("超90%", D(90), "more_than", "%")]),
     (
         "今年以来,全区21个街镇吹哨办结166项,办结满意率评分95分以上。",
         [("21个", D(21), "exact", "个"), ("166项", D(166), "exact", "项"), ("95分以上", D(95), "at_least", "分")],
@@ -276,14 +282,16 @@ SENTENCES = [
         "深入开展向下推责转责、随意摊派工作等基层减负10项专项整治,",  # 减负 is "reduce burdens", not minus
         [("10项", D(10), "exact", "项")],
     ),
-    (
-        "他了解到李奶奶与亲人十余年未见,",
-        [("十余年", D(10), "at_least", "年")],
-    ),
+    ("他了解到李奶奶与亲人十余年未见,", [("十余年", D(10), "at_least", "年")]),
     (
         "集聚52家百亿级企业,形成新一代信息技术、新能源新材料等4个千亿级产业集群。",
-        [("52家", D(52), "exact", "家"), ("百亿级", D(10**10), "exact", "级"), ("一代", D(1), "exact", "代"),
-         ("4个", D(4), "exact", "个"), ("千亿级", D(10**11), "exact", "级")],
+        [
+            ("52家", D(52), "exact", "家"),
+            ("百亿级", D(10**10), "exact", "级"),
+            ("一代", D(1), "exact", "代"),
+            ("4个", D(4), "exact", "个"),
+            ("千亿级", D(10**11), "exact", "级"),
+        ],
     ),
     (
         "比如,今年2月,万科天津东疆港冷链中心项目拿地当场拿证,",  # 万科 is a company
@@ -293,14 +301,8 @@ SENTENCES = [
         "南开区万兴街道天大北五村社区",  # a bare 万 inside a name is not a number; 五村 is (ordinal-like, later)
         [("五", D(5), "exact", "")],
     ),
-    (
-        "比如,Z2、Z4线轨道交通建设,共同谋划了园区M0新型产业用地,高标准建成5G基站7.3万个",
-        [("7.3万个", D(73000), "exact", "个")],
-    ),
-    (
-        "服务邮箱:jinbinwang2015@163.com 举报电话:25204288",
-        [("25204288", D(25204288), "exact", "")],
-    ),
+    ("比如,Z2、Z4线轨道交通建设,共同谋划了园区M0新型产业用地,高标准建成5G基站7.3万个", [("7.3万个", D(73000), "exact", "个")]),
+    ("服务邮箱:jinbinwang2015@163.com 举报电话:25204288", [("25204288", D(25204288), "exact", "")]),
     (
         "细化“3255”现代都市型产业体系,构建“3+7+10+N”招商队伍体系",
         [("3255", D(3255), "exact", ""), ("3", D(3), "exact", ""), ("7", D(7), "exact", ""), ("10", D(10), "exact", "")],
@@ -311,17 +313,19 @@ SENTENCES = [
     ),
     (
         "来源:光明网-《光明日报》2021-03-19 03:58",
-        [("2021", D(2021), "exact", ""), ("03", D(3), "exact", ""), ("19", D(19), "exact", ""),
-         ("03", D(3), "exact", ""), ("58", D(58), "exact", "")],
+        [
+            ("2021", D(2021), "exact", ""),
+            ("03", D(3), "exact", ""),
+            ("19", D(19), "exact", ""),
+            ("03", D(3), "exact", ""),
+            ("58", D(58), "exact", ""),
+        ],
     ),
     (
         "第二批主题教育开展以来,一是领导干部带头讲。",  # ordinals and list markers are returned, classified later
         [("二批", D(2), "exact", "批"), ("一", D(1), "exact", "")],
     ),
-    (
-        "统筹谋划、一体推进,统一派单,进一步提升,零散分布的6000余名快递外卖员",
-        [("6000余名", D(6000), "at_least", "名")],
-    ),
+    ("统筹谋划、一体推进,统一派单,进一步提升,零散分布的6000余名快递外卖员", [("6000余名", D(6000), "at_least", "名")]),
 ]
 
 
@@ -332,21 +336,23 @@ def test_find_numbers_in_seed_sentences(sentence, expected):
 
 def test_written_fractions_and_thousands_separators():
     assert found("占三分之一,1,286人,2019,2020年,12,3456") == [
-        ("1,286人", D(1286), "exact", "人"), ("2019", D(2019), "exact", ""), ("2020年", D(2020), "exact", "年"),
-        ("12", D(12), "exact", ""), ("3456", D(3456), "exact", ""),
+        ("1,286人", D(1286), "exact", "人"),
+        ("2019", D(2019), "exact", ""),
+        ("2020年", D(2020), "exact", "年"),
+        ("12", D(12), "exact", ""),
+        ("3456", D(3456), "exact", ""),
     ]
 
 
 def test_lexicon_words_are_skipped_but_numbers_containing_them_are_not():
     assert found("十分重要,占十分之一,得了九十分,万一出现,三万一千人") == [
-        ("九十分", D(90), "exact", "分"), ("三万一千人", D(31000), "exact", "人"),
+        ("九十分", D(90), "exact", "分"),
+        ("三万一千人", D(31000), "exact", "人"),
     ]
 
 
 def test_bare_power_characters_need_a_qualifier_or_unit():
-    assert found("千万不要,万众一心,“百”个家庭,百个问题,近千人") == [
-        ("百个", D(100), "exact", "个"), ("近千人", D(1000), "approx", "人"),
-    ]
+    assert found("千万不要,万众一心,“百”个家庭,百个问题,近千人") == [("百个", D(100), "exact", "个"), ("近千人", D(1000), "approx", "人")]
     assert parse_number("千").value == 1000  # parse_number reads what it is told is a number
 
 
@@ -363,14 +369,14 @@ def test_every_digit_of_the_seed_articles_is_read_whole_or_is_an_identifier():
         covered = [False] * len(text)
         last_end = 0
         for e in find_numbers(text):
-            assert text[e.start:e.end] == e.text and e.start >= last_end
+            assert text[e.start : e.end] == e.text and e.start >= last_end
             assert parse_number(e.text).value == e.value
             last_end = e.end
-            covered[e.start:e.end] = [True] * (e.end - e.start)
+            covered[e.start : e.end] = [True] * (e.end - e.start)
         for run in re.finditer(r"[0-9]+", text):
-            if not all(covered[run.start():run.end()]):
-                assert not any(covered[run.start():run.end()]), f"{path.name}: digit run {run[0]!r} split"
-                left.append(text[max(run.start() - 1, 0):run.end() + 1])
+            if not all(covered[run.start() : run.end()]):
+                assert not any(covered[run.start() : run.end()]), f"{path.name}: digit run {run[0]!r} split"
+                left.append(text[max(run.start() - 1, 0) : run.end() + 1])
     assert sorted(left) == sorted(["Z2、", "Z4线", "M0新", "成5G", "g2015@", "@163.", "t20231213_", "_96555."])
 
 
@@ -387,12 +393,11 @@ def fraction_text(n: int, places: int) -> str:
 
 def grouped(integer: str, sep: str) -> str:
     head = len(integer) % 3 or 3
-    return sep.join([integer[:head]] + [integer[i:i + 3] for i in range(head, len(integer), 3)])
+    return sep.join([integer[:head]] + [integer[i : i + 3] for i in range(head, len(integer), 3)])
 
 
 @SETTINGS
-@given(n=st.integers(0, 10**15), places=st.integers(0, 4), sep=st.sampled_from(["", ",", "，"]),
-       width=st.sampled_from(["ascii", "full"]))
+@given(n=st.integers(0, 10**15), places=st.integers(0, 4), sep=st.sampled_from(["", ",", "，"]), width=st.sampled_from(["ascii", "full"]))
 def test_arabic_numbers_round_trip(n, places, sep, width):
     plain = fraction_text(n, places)
     integer, dot, frac = plain.partition(".")
@@ -431,9 +436,20 @@ def test_chinese_decimals_and_sign_round_trip(n, places, negative):
     assert (e.value, e.decimals) == (D(plain), places)
 
 
-PREFIXES = {"": None, "超过": "more_than", "超": "more_than", "逾": "more_than", "多于": "more_than",
-            "约": "approx", "近": "approx", "大约": "approx", "将近": "approx",
-            "至少": "at_least", "不少于": "at_least", "不低于": "at_least"}
+PREFIXES = {
+    "": None,
+    "超过": "more_than",
+    "超": "more_than",
+    "逾": "more_than",
+    "多于": "more_than",
+    "约": "approx",
+    "近": "approx",
+    "大约": "approx",
+    "将近": "approx",
+    "至少": "at_least",
+    "不少于": "at_least",
+    "不低于": "at_least",
+}
 SAFE_UNITS = [u for u in UNITS if u[0] not in "千百"]  # 三千米 keeps 千 in the number (documented limit)
 
 
@@ -466,8 +482,10 @@ def test_qualifier_number_unit_round_trip(expr):
 
 
 @SETTINGS
-@given(parts=st.lists(expressions(), min_size=1, max_size=6),
-       seps=st.lists(st.text(alphabet="的在与及和是为把被从对", min_size=1, max_size=4), min_size=7, max_size=7))
+@given(
+    parts=st.lists(expressions(), min_size=1, max_size=6),
+    seps=st.lists(st.text(alphabet="的在与及和是为把被从对", min_size=1, max_size=4), min_size=7, max_size=7),
+)
 def test_find_numbers_recovers_generated_expressions_with_offsets(parts, seps):
     text, expected = seps[0], []
     for (expr, value, bound, unit), sep in zip(parts, seps[1:]):
@@ -487,7 +505,7 @@ NOISY = "0123456789０５.,，．%％万亿千百十零〇一二两三四五六�
 def test_offsets_point_at_the_text_for_arbitrary_text(text):
     last_end = 0
     for e in find_numbers(text):
-        assert text[e.start:e.end] == e.text
+        assert text[e.start : e.end] == e.text
         assert last_end <= e.start < e.end
         assert e.number_text in e.text
         last_end = e.end
@@ -510,7 +528,9 @@ def test_expressions_built_without_the_dataclass_init_equal_dataclass_ones():
 # The flat alternations the grouped ones (numerals._by_first_character) replace, built as they used to be.
 FLAT_UNIT = "|".join(["个(?P<qunit>[多余])(?:月|小时|星期)"] + [re.escape(u) for u in sorted(UNITS, key=len, reverse=True)])
 FLAT_SKIP = "|".join(re.escape(w) for w in sorted(NON_NUMBER_WORDS, key=len, reverse=True))
-PIECES = sorted(set(UNITS) | set(NON_NUMBER_WORDS) | set("0123456789５.,，%％万亿千百十零〇一二两三四五六七八九余多几超过约近以上左右的是km"))
+PIECES = sorted(
+    set(UNITS) | set(NON_NUMBER_WORDS) | set("0123456789５.,，%％万亿千百十零〇一二两三四五六七八九余多几超过约近以上左右的是km")
+)
 
 
 def flat_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -533,9 +553,7 @@ def test_grouped_alternations_match_as_the_flat_ones_on_the_seeds():
 def test_grouped_alternations_match_as_the_flat_ones(parts):
     text = "".join(parts)
     flat_scan, flat_expr = flat_patterns()
-    assert [(m.span(), m.groups()) for m in numerals._SCAN_RE.finditer(text)] == [
-        (m.span(), m.groups()) for m in flat_scan.finditer(text)
-    ]
+    assert [(m.span(), m.groups()) for m in numerals._SCAN_RE.finditer(text)] == [(m.span(), m.groups()) for m in flat_scan.finditer(text)]
     grouped, flat = numerals._EXPR_RE.fullmatch(text), flat_expr.fullmatch(text)
     assert (grouped and grouped.groups()) == (flat and flat.groups())
 

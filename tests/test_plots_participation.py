@@ -27,16 +27,28 @@ NAMES = {
 }
 
 
-def row(claim_id, code, indicator, family, value, value_text, bound="exact", *, start=None, end="2023-12-16",
-        subunit=None, per=10_000):
+def row(claim_id, code, indicator, family, value, value_text, bound="exact", *, start=None, end="2023-12-16", subunit=None, per=10_000):
     population = None if subunit else POP[code]
     return {
-        "claim_id": claim_id, "source_id": "src", "district_code": code, "district_name_zh": NAMES[code][0],
-        "district_name_en": NAMES[code][1], "subunit": subunit, "indicator": indicator, "family": family,
-        "value": float(value), "value_text": value_text, "bound": bound,
-        "is_lower_bound": bound in ("at_least", "more_than"), "unit": "名", "population": population, "per": per,
+        "claim_id": claim_id,
+        "source_id": "src",
+        "district_code": code,
+        "district_name_zh": NAMES[code][0],
+        "district_name_en": NAMES[code][1],
+        "subunit": subunit,
+        "indicator": indicator,
+        "family": family,
+        "value": float(value),
+        "value_text": value_text,
+        "bound": bound,
+        "is_lower_bound": bound in ("at_least", "more_than"),
+        "unit": "名",
+        "population": population,
+        "per": per,
         plots_column(per): None if population is None else float(value) / population * per,
-        "period_start": start, "period_end": end, "caveat": None,
+        "period_start": start,
+        "period_end": end,
+        "caveat": None,
     }
 
 
@@ -48,18 +60,16 @@ def plots_column(per):
 
 @pytest.fixture
 def frame() -> pd.DataFrame:
-    return pd.DataFrame([
-        row("heping-grid-workers", "120101", "grid_workers", "capacity", 864, "864名", end="2023-12-16"),
-        row("dongli-grid-workers", "120110", "grid_workers", "capacity", 5600, "5600余人", "at_least",
-            end="2024-01-23"),
-        row("hexi-grids", "120103", "grids", "capacity", 1475, "1475个", end="2021-03-19"),
-        row("binhai-organs", "120116", "organisations_engaged", "participation", 85, "85家",
-            start="2021-01-01", end="2021-09-28"),
-        row("binhai-members", "120116", "organisations_engaged", "participation", 7, "7名", subunit="嘉德园",
-            end="2021-09-28"),
-        row("binhai-councils-sub", "120116", "councils", "capacity", 3, "三家", subunit="保税区",
-            end="2021-06-30"),
-    ])
+    return pd.DataFrame(
+        [
+            row("heping-grid-workers", "120101", "grid_workers", "capacity", 864, "864名", end="2023-12-16"),
+            row("dongli-grid-workers", "120110", "grid_workers", "capacity", 5600, "5600余人", "at_least", end="2024-01-23"),
+            row("hexi-grids", "120103", "grids", "capacity", 1475, "1475个", end="2021-03-19"),
+            row("binhai-organs", "120116", "organisations_engaged", "participation", 85, "85家", start="2021-01-01", end="2021-09-28"),
+            row("binhai-members", "120116", "organisations_engaged", "participation", 7, "7名", subunit="嘉德园", end="2021-09-28"),
+            row("binhai-councils-sub", "120116", "councils", "capacity", 3, "三家", subunit="保税区", end="2021-06-30"),
+        ]
+    )
 
 
 LABELS = {"grid_workers": "Grid workers", "organisations_engaged": "Organisations engaged"}
@@ -106,7 +116,7 @@ def test_marker_x_is_the_intensity_and_axes_are_linear_from_zero(frame):
         assert ax.get_xscale() == "linear"
         low, high = ax.get_xlim()
         assert low == 0 and high > max(values)
-    assert 864 / 355_000 * 10_000 == pytest.approx(24.338028, rel=1e-6)
+    assert pytest.approx(24.338028, rel=1e-6) == 864 / 355_000 * 10_000
 
 
 def test_lower_bound_is_an_open_triangle_and_exact_is_filled(frame):
@@ -174,7 +184,7 @@ def test_real_participation_table():
     assert keys == sorted(keys)
     for ax in fig.axes:
         expected = drawable[drawable["indicator"] == ax.get_title().replace(" ", "_")]["per_10k"]
-        xs = [float(line.get_xdata()[0]) for line in sorted(markers(ax), key=lambda l: float(l.get_ydata()[0]))]
+        xs = [float(line.get_xdata()[0]) for line in sorted(markers(ax), key=lambda marker: float(marker.get_ydata()[0]))]
         assert xs == pytest.approx(sorted(expected, reverse=True))
         assert ax.get_xlim()[0] == 0
         ticks = [t.get_text() for t in ax.get_yticklabels()]

@@ -15,8 +15,19 @@ def project(tmp_path, monkeypatch):
     root = copy_project(tmp_path)
     add_source(root, "test-heping-2024-05-01", ARTICLE)
     base = dict(source_id="test-heping-2024-05-01", group_id="test24-street", period_start="2024-01-01")
-    add_claim(root, claim_id="test24-received", quote="受理群众诉求120件", value_text="120件", value="120", unit="件", indicator="requests_received", **base)
-    add_claim(root, claim_id="test24-closed", quote="办结96件", value_text="96件", value="96", unit="件", indicator="requests_closed", **base)
+    add_claim(
+        root,
+        claim_id="test24-received",
+        quote="受理群众诉求120件",
+        value_text="120件",
+        value="120",
+        unit="件",
+        indicator="requests_received",
+        **base,
+    )
+    add_claim(
+        root, claim_id="test24-closed", quote="办结96件", value_text="96件", value="96", unit="件", indicator="requests_closed", **base
+    )
     add_claim(root, claim_id="test24-rate", quote="办结率达80%", value_text="80%", value="80", unit="%", indicator="closure_rate", **base)
     monkeypatch.chdir(root)
     return root
@@ -45,7 +56,14 @@ def expect_failure(project, capsys, *fragments: str) -> str:
 
 def test_quote_not_in_source(project, capsys):
     edit_claim(project, "test24-closed", quote="办结97件", value_text="97件", value="97")
-    err = expect_failure(project, capsys, "data/raw/claims.csv, line", "test24-closed", "quote = '办结97件'", "does not occur in data/raw/sources/test-heping-2024-05-01.txt")
+    err = expect_failure(
+        project,
+        capsys,
+        "data/raw/claims.csv, line",
+        "test24-closed",
+        "quote = '办结97件'",
+        "does not occur in data/raw/sources/test-heping-2024-05-01.txt",
+    )
     assert "Copy the quote verbatim" in err
 
 
@@ -55,8 +73,18 @@ def test_value_does_not_match_quote(project, capsys):
 
 
 def test_bound_does_not_match_qualifier(project, capsys):
-    add_claim(project, claim_id="test24-volunteers", source_id="test-heping-2024-05-01", quote="志愿服务超过3000人次",
-              value_text="超过3000人次", value="3000", unit="人次", bound="exact", indicator="volunteer_participations", channel="volunteering")
+    add_claim(
+        project,
+        claim_id="test24-volunteers",
+        source_id="test-heping-2024-05-01",
+        quote="志愿服务超过3000人次",
+        value_text="超过3000人次",
+        value="3000",
+        unit="人次",
+        bound="exact",
+        indicator="volunteer_participations",
+        channel="volunteering",
+    )
     expect_failure(project, capsys, "test24-volunteers", "bound = 'exact'", "more_than")
 
 
@@ -68,21 +96,56 @@ def test_unknown_reference(project, capsys, field, value):
 
 def test_rate_above_100(project, capsys):
     add_source(project, "test-hexi-2024-05-02", "办结率达108.3%。\n")
-    add_claim(project, claim_id="test24-bad-rate", source_id="test-hexi-2024-05-02", quote="办结率达108.3%", value_text="108.3%",
-              value="108.3", unit="%", indicator="closure_rate")
+    add_claim(
+        project,
+        claim_id="test24-bad-rate",
+        source_id="test-hexi-2024-05-02",
+        quote="办结率达108.3%",
+        value_text="108.3%",
+        value="108.3",
+        unit="%",
+        indicator="closure_rate",
+    )
     expect_failure(project, capsys, "test24-bad-rate", "value = '108.3'", "within 0..100")
 
 
 def test_closed_above_received(project, capsys):
     add_source(project, "test-hexi-2024-05-03", "上报事项50件,办结60件。\n")
     base = dict(source_id="test-hexi-2024-05-03", group_id="test24-grid")
-    add_claim(project, claim_id="test24-grid-received", quote="上报事项50件", value_text="50件", value="50", unit="件", indicator="requests_received", **base)
-    add_claim(project, claim_id="test24-grid-closed", quote="办结60件", value_text="60件", value="60", unit="件", indicator="requests_closed", **base)
+    add_claim(
+        project,
+        claim_id="test24-grid-received",
+        quote="上报事项50件",
+        value_text="50件",
+        value="50",
+        unit="件",
+        indicator="requests_received",
+        **base,
+    )
+    add_claim(
+        project,
+        claim_id="test24-grid-closed",
+        quote="办结60件",
+        value_text="60件",
+        value="60",
+        unit="件",
+        indicator="requests_closed",
+        **base,
+    )
     expect_failure(project, capsys, "test24-grid-closed", "closed (60) exceeds received (50", "test24-grid")
 
 
 def test_duplicate_claim_id(project, capsys):
-    add_claim(project, claim_id="test24-closed", source_id="test-heping-2024-05-01", quote="办结96件", value_text="96件", value="96", unit="件", indicator="requests_closed")
+    add_claim(
+        project,
+        claim_id="test24-closed",
+        source_id="test-heping-2024-05-01",
+        quote="办结96件",
+        value_text="96件",
+        value="96",
+        unit="件",
+        indicator="requests_closed",
+    )
     expect_failure(project, capsys, "test24-closed", "duplicate claim_id (first on line")
 
 
@@ -104,6 +167,7 @@ def test_source_not_utf8(project, capsys):
     path.write_bytes(data)
     fields, rows = read_rows(project / "data/raw/sources.csv")
     import hashlib
+
     rows[-1]["sha256"] = hashlib.sha256(data).hexdigest()
     write_rows(project / "data/raw/sources.csv", fields, rows)
     expect_failure(project, capsys, "test-heping-2024-05-01.txt", "not UTF-8", "iconv -f GB18030 -t UTF-8")

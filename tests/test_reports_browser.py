@@ -20,8 +20,16 @@ import pytest
 from conftest import HOSTILE_CLAIM_ID, HOSTILE_MARKUP
 
 CHROMIUM = Path(os.environ.get("GOVERNANCE_STUDY_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-extensions"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
 
 
 def _missing_browser() -> str | None:
@@ -109,8 +117,13 @@ def test_every_page_loads_cleanly_offline(browser, study_run):
     for path in _pages(study_run):
         visit = Visit(browser, path)
         name = path.relative_to(study_run.paths.reports).as_posix()
-        for what, items in (("console", visit.console), ("page error", visit.page_errors), ("failed request", visit.failed),
-                            ("external request", visit.external), ("dialog", visit.dialogs)):
+        for what, items in (
+            ("console", visit.console),
+            ("page error", visit.page_errors),
+            ("failed request", visit.failed),
+            ("external request", visit.external),
+            ("dialog", visit.dialogs),
+        ):
             problems += [f"{name}: {what}: {item}" for item in items]
         broken = [i for i in visit.images if not i["ok"]]
         problems += [f"{name}: image not loaded: {i['src']}" for i in broken]

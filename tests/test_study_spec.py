@@ -9,7 +9,7 @@ from governance_study.study import StudyError, check_parameters, expand, load_st
 
 
 def test_study_expands_one_profile_per_district_with_claims(mini_project):
-    mini_project.builds  # the stub build has not run yet: write the derived claims it would write
+    mini_project.builds  # noqa: B018 - the stub build has not run yet: write the derived claims it would write
     (mini_project.paths.derived).mkdir(parents=True)
     (mini_project.paths.derived / "claims.csv").write_text("claim_id,district_code\na,120116\nb,120101\nc,120101\n")
     reports = expand(load_study(mini_project.paths), mini_project.paths)

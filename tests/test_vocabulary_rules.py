@@ -14,7 +14,7 @@ import pytest
 from _project import REPO, copy_project, edit_claim, read_rows, snapshot, write_rows
 from governance_study import datasets
 from governance_study.cli import main
-from governance_study.metrics.examples import INDICATOR_RULES, INDICATOR_ROLES
+from governance_study.metrics.examples import INDICATOR_ROLES, INDICATOR_RULES
 
 INDICATORS = REPO / "data/raw/reference/indicators.csv"
 
@@ -49,8 +49,15 @@ def test_the_repository_passes_check(project, capsys):
 def test_handled_is_never_a_closed_count(project, capsys):
     """1. 协调推动办理…6319件 is handled (办理), not closed: requests_closed needs 办结/解决/化解 in its quote."""
     edit_claim(project, "binhai21a-department-handled", indicator="requests_closed")
-    refused(project, capsys, "line", "binhai21a-department-handled", "indicator = 'requests_closed'",
-            "the quote has none of the words requests_closed requires (办结|解决|化解", "办理 is handled, not closed")
+    refused(
+        project,
+        capsys,
+        "line",
+        "binhai21a-department-handled",
+        "indicator = 'requests_closed'",
+        "the quote has none of the words requests_closed requires (办结|解决|化解",
+        "办理 is handled, not closed",
+    )
 
 
 def test_a_handled_count_never_enters_the_resolution_table(project, capsys):
@@ -68,15 +75,23 @@ def test_two_groups_of_people_are_two_statistics(project, capsys):
     """2. 自行转移2.3万人 and 集中安置2000余人: two counts of one role cannot be one statistic."""
     for claim_id in ("jinghai23-taitou-self-relocated", "jinghai23-taitou-sheltered"):
         edit_claim(project, claim_id, group_id="jinghai23-taitou-relocation")
-    refused(project, capsys, "group jinghai23-taitou-relocation is not one statistic",
-            "two or more counts of role none (jinghai23-taitou-self-relocated, jinghai23-taitou-sheltered)",
-            "jinghai23-taitou-self-relocated (line", "jinghai23-taitou-sheltered (line")
+    refused(
+        project,
+        capsys,
+        "group jinghai23-taitou-relocation is not one statistic",
+        "two or more counts of role none (jinghai23-taitou-self-relocated, jinghai23-taitou-sheltered)",
+        "jinghai23-taitou-self-relocated (line",
+        "jinghai23-taitou-sheltered (line",
+    )
 
 
 def test_a_note_with_wrong_arithmetic_is_refused(project, capsys):
     """3. "577/0.9827 implies about 587" states a result no whole number gives; notes must agree with the audit."""
-    edit_claim(project, "heping23-enterprise-solved",
-               note="577 is the number SOLVED; the number raised is not given (577/0.9827 implies about 587).")
+    edit_claim(
+        project,
+        "heping23-enterprise-solved",
+        note="577 is the number SOLVED; the number raised is not given (577/0.9827 implies about 587).",
+    )
     refused(project, capsys, "heping23-enterprise-solved", "note =", "cannot be checked: 577/0.9827 = 587.157")
     edit_claim(project, "heping23-enterprise-solved", note="577/587 = 98.4%")
     refused(project, capsys, "'577/587 = 98.4%' is wrong: 577/587 = 98.296")
@@ -100,8 +115,7 @@ def test_the_two_657s_are_no_conflict():
     assert (audit["check"] != "conflict").all()
     note = audit[audit["check"] == "shared_count"].iloc[0]
     assert not note["is_flagged"]
-    assert {note["claim_id"], note["related_claim_id"]} == {"heping23-mediation-closure-rate",
-                                                          "heping23-petition-on-time-closure-rate"}
+    assert {note["claim_id"], note["related_claim_id"]} == {"heping23-mediation-closure-rate", "heping23-petition-on-time-closure-rate"}
 
 
 def test_on_time_closure_gets_no_interval():
@@ -120,8 +134,13 @@ def test_heping_periods_end_with_the_print_issue(project, capsys):
     assert (heping["period_end"] <= "2023-11-30").all()
     assert heping["period_rule"].str.contains("2023 no. 11").all()
     edit_claim(project, "heping23-mediation-closed", period_end="2023-12-16")
-    refused(project, capsys, "heping23-mediation-closed", "period_end = '2023-12-16'",
-            "period_end is after 2023-11-30, the latest_figure_date of tjxfw-heping-2023-12-16")
+    refused(
+        project,
+        capsys,
+        "heping23-mediation-closed",
+        "period_end = '2023-12-16'",
+        "period_end is after 2023-11-30, the latest_figure_date of tjxfw-heping-2023-12-16",
+    )
 
 
 # --- the rules of a statistic ------------------------------------------------------------------------------
@@ -130,21 +149,25 @@ def test_heping_periods_end_with_the_print_issue(project, capsys):
 def test_counts_in_different_units_are_two_statistics(project, capsys):
     for claim_id in ("heping23-whistle-calls", "heping23-whistle-solved"):
         edit_claim(project, claim_id, group_id="heping23-whistle")
-    refused(project, capsys, "group heping23-whistle is not one statistic", "counts in different units",
-            "heping23-whistle-calls: 次", "heping23-whistle-solved: 个")
+    refused(
+        project,
+        capsys,
+        "group heping23-whistle is not one statistic",
+        "counts in different units",
+        "heping23-whistle-calls: 次",
+        "heping23-whistle-solved: 个",
+    )
 
 
 def test_indicators_of_different_families_are_two_statistics(project, capsys):
     for claim_id in ("heping23-survey-leaders", "heping23-survey-trips"):
         edit_claim(project, claim_id, group_id="heping23-survey")
-    refused(project, capsys, "group heping23-survey is not one statistic",
-            "indicators of different families (outreach, participation)")
+    refused(project, capsys, "group heping23-survey is not one statistic", "indicators of different families (outreach, participation)")
 
 
 def test_two_closing_rates_in_one_group(project, capsys):
     edit_claim(project, "heping23-petition-on-time-closure-rate", group_id="heping23-mediation")
-    refused(project, capsys, "group heping23-mediation is not one statistic", "two closing rates",
-            "its claims differ in channel")
+    refused(project, capsys, "group heping23-mediation is not one statistic", "two closing rates", "its claims differ in channel")
 
 
 def test_the_same_figure_curated_twice_names_both_rows(project, capsys):
@@ -190,7 +213,8 @@ def test_every_rule_a_definition_states_is_a_structured_column():
         for sentence in re.split(r"(?<=[.;:])\s+", row["definition"]):
             if RULE_WORDS.search(sentence):
                 assert any(re.search(p, sentence) for p in RULE_PHRASES), (
-                    f"{row['indicator']}: the definition states a rule no column enforces: {sentence!r}")
+                    f"{row['indicator']}: the definition states a rule no column enforces: {sentence!r}"
+                )
 
 
 def test_every_unit_a_definition_names_is_an_allowed_unit():
@@ -249,7 +273,10 @@ def test_example_vocabulary_agrees_with_indicators_csv():
         assert (row["family"], row["kind"], row["role"]) == (family, kind, role), indicator
         base, closing, per_resident = INDICATOR_RULES.get(indicator, (None, False, family in ("participation", "capacity")))
         assert (row["rate_base"] or None, row["is_closing_rate"] == "true", row["is_per_resident_comparable"] == "true") == (
-            base, closing, per_resident), indicator
+            base,
+            closing,
+            per_resident,
+        ), indicator
 
 
 # --- judgements --------------------------------------------------------------------------------------------
@@ -264,7 +291,8 @@ def test_judgements_are_in_the_data():
     assert claims.loc["dongli23-part-time-grid-workers", "indicator"] == "part_time_grid_workers"
     assert claims.loc["heping23-old-compounds-renovation", "indicator"] == "projects_taken_on"
     assert {claims.loc[c, "indicator"] for c in ("binhai21a-industry-alliances", "binhai21a-ftz-industry-alliances")} == {
-        "industry_alliances"}
+        "industry_alliances"
+    }
     assert "hypothesis" in claims.loc["heping23-enterprise-solved", "note"]
     marks = pd.read_csv(REPO / "data/raw/not_curated.csv", dtype=str)
     assert marks.loc[marks["text"] == "33名", "reason_code"].tolist() == ["economic"]

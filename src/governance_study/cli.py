@@ -17,8 +17,8 @@ from governance_study.paths import ProjectNotFoundError, ProjectPaths
 
 
 def _check(args: argparse.Namespace, paths: ProjectPaths) -> int:
-    from governance_study.dataset.claims import check
     from governance_study.curate.coverage import coverage_rows
+    from governance_study.dataset.claims import check
 
     started = time.perf_counter()
     problems = check(paths)
@@ -32,7 +32,7 @@ def _check(args: argparse.Namespace, paths: ProjectPaths) -> int:
 
 
 def _build(args: argparse.Namespace, paths: ProjectPaths) -> int:
-    from governance_study.dataset.build import build_derived
+    from governance_study.derived.build import build_derived
 
     started = time.perf_counter()
     files = build_derived(paths)
@@ -67,8 +67,8 @@ def _coverage(args: argparse.Namespace, paths: ProjectPaths) -> int:
 
 def _findings(args: argparse.Namespace, paths: ProjectPaths) -> int:
     from governance_study import datasets
-    from governance_study.study.render import write_text_atomic
     from governance_study.report.findings import findings_markdown, key_findings, readme_with_findings
+    from governance_study.study.render import write_text_atomic
 
     tables = [datasets.load(name, paths) for name in ("claims", "resolution", "participation", "audit")]
     markdown = findings_markdown(key_findings(*tables))
@@ -86,7 +86,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="governance-study", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"governance-study {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("check", help="validate the raw data (claims, sources, reference, not-curated marks); write nothing").set_defaults(func=_check)
+    sub.add_parser("check", help="validate the raw data (claims, sources, reference, not-curated marks); write nothing").set_defaults(
+        func=_check
+    )
     sub.add_parser("build", help="rebuild data/derived/ from data/raw/").set_defaults(func=_build)
     run = sub.add_parser("run", help="build, then execute the study (study.yaml) into reports/")
     run.add_argument("--force", action="store_true", help="rerun every report even if its inputs are unchanged")

@@ -30,8 +30,7 @@ def describe(name: str, paths: ProjectPaths | None = None) -> pd.DataFrame:
     """One row per column of a derived table: name, type, description (the data dictionary)."""
     resource = _resource(name, paths or ProjectPaths.discover())
     return pd.DataFrame(
-        [(f["name"], f["type"], f.get("description", "")) for f in resource["schema"]["fields"]],
-        columns=["column", "type", "description"],
+        [(f["name"], f["type"], f.get("description", "")) for f in resource["schema"]["fields"]], columns=["column", "type", "description"]
     )
 
 
@@ -52,6 +51,4 @@ def load(name: str, paths: ProjectPaths | None = None) -> pd.DataFrame:
     paths = paths or ProjectPaths.discover()
     resource = _resource(name, paths)
     dtypes = {f["name"]: _DTYPES.get(f["type"], "str") for f in resource["schema"]["fields"]}
-    return pd.read_csv(
-        paths.derived / resource["path"], dtype=dtypes, keep_default_na=False, na_values=[""], encoding="utf-8"
-    )
+    return pd.read_csv(paths.derived / resource["path"], dtype=dtypes, keep_default_na=False, na_values=[""], encoding="utf-8")

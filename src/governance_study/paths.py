@@ -49,12 +49,12 @@ def find_root(start: Path | str | None = None) -> Path:
 
 @dataclass(frozen=True)
 class ProjectPaths:
-    """The directory layout of one project (DESIGN section 2)."""
+    """The directory layout of one project (docs/architecture.md, "Layout")."""
 
     root: Path
 
     @classmethod
-    def discover(cls, start: Path | str | None = None) -> "ProjectPaths":
+    def discover(cls, start: Path | str | None = None) -> ProjectPaths:
         return cls(find_root(start))
 
     @property

@@ -43,42 +43,90 @@ from governance_study.text.numerals import find_numbers
 __all__ = ["COLUMNS", "STATUSES", "INDICATOR_CUES", "Candidate", "ScanContext", "Scanner", "ScanResult"]
 
 COLUMNS: tuple[str, ...] = (
-    "source_id", "text", "value", "bound", "unit", "kind", "start", "end", "sentence", "district_code", "indicator",
-    "curated", "status", "mark_reason", "clause", "district_basis", "indicator_basis",
+    "source_id",
+    "text",
+    "value",
+    "bound",
+    "unit",
+    "kind",
+    "start",
+    "end",
+    "sentence",
+    "district_code",
+    "indicator",
+    "curated",
+    "status",
+    "mark_reason",
+    "clause",
+    "district_basis",
+    "indicator_basis",
 )
 STATUSES: tuple[str, ...] = ("curated", "marked", "not_proposed", "to_decide")
 
 #: Cue word -> (indicator id, kind it applies to). Longer cues win where they overlap (办结率 over 办结).
 INDICATOR_CUES: dict[str, tuple[str, str]] = {
     # rates
-    "受理率": ("acceptance_rate", "rate"), "办结率": ("closure_rate", "rate"), "解决率": ("solution_rate", "rate"),
-    "满意率": ("satisfaction_rate", "rate"), "满意度": ("satisfaction_rate", "rate"), "好评率": ("satisfaction_rate", "rate"),
+    "受理率": ("acceptance_rate", "rate"),
+    "办结率": ("closure_rate", "rate"),
+    "解决率": ("solution_rate", "rate"),
+    "满意率": ("satisfaction_rate", "rate"),
+    "满意度": ("satisfaction_rate", "rate"),
+    "好评率": ("satisfaction_rate", "rate"),
     "评价": ("satisfaction_rate", "rate"),
     # counts
-    "受理": ("requests_received", "count"), "上报": ("requests_received", "count"), "收到": ("requests_received", "count"),
-    "认领": ("requests_received", "count"), "诉求": ("requests_received", "count"),
-    "办结": ("requests_closed", "count"), "解决": ("requests_closed", "count"), "化解": ("requests_closed", "count"),
-    "办理回复": ("requests_handled", "count"), "办理": ("requests_handled", "count"),
-    "吹哨": ("whistle_calls", "count"), "评分": ("satisfaction_score", "count"),
-    "网格员": ("grid_workers", "count"), "扎根网格": ("cadres_in_grids", "count"), "网格": ("grids", "count"),
-    "下沉": ("cadres_sent_down", "count"), "深入村居": ("cadres_sent_down", "count"), "驻村": ("cadres_in_villages", "count"),
-    "志愿": ("volunteer_participations", "count"), "意见建议": ("suggestions_received", "count"),
-    "宣讲": ("sessions_held", "count"), "党课": ("sessions_held", "count"), "受众": ("audience", "count"),
-    "走访": ("visits_made", "count"), "调研": ("visits_made", "count"), "接访": ("visits_made", "count"),
-    "下访": ("visits_made", "count"), "慰问": ("visits_made", "count"),
-    "包联": ("enterprises_served", "count"), "企业": ("enterprises_served", "count"),
-    "理事会": ("councils", "count"), "社区工作者": ("community_workers_recruited", "count"),
-    "培训": ("cadres_trained", "count"), "选派": ("cadres_assigned", "count"),
-    "领导干部": ("leaders_engaged", "count"), "区级领导": ("leaders_engaged", "count"),
-    "常住人口": ("population", "count"), "户籍人口": ("registered_population", "count"),
-    "转移": ("people_relocated", "count"), "安置": ("people_relocated", "count"),
-    "快递": ("gig_workers_linked", "count"), "外卖": ("gig_workers_linked", "count"),
-    "市场主体": ("organisations_engaged", "count"), "经营户": ("organisations_engaged", "count"),
-    "商户": ("organisations_engaged", "count"), "党组织": ("organisations_engaged", "count"),
+    "受理": ("requests_received", "count"),
+    "上报": ("requests_received", "count"),
+    "收到": ("requests_received", "count"),
+    "认领": ("requests_received", "count"),
+    "诉求": ("requests_received", "count"),
+    "办结": ("requests_closed", "count"),
+    "解决": ("requests_closed", "count"),
+    "化解": ("requests_closed", "count"),
+    "办理回复": ("requests_handled", "count"),
+    "办理": ("requests_handled", "count"),
+    "吹哨": ("whistle_calls", "count"),
+    "评分": ("satisfaction_score", "count"),
+    "网格员": ("grid_workers", "count"),
+    "扎根网格": ("cadres_in_grids", "count"),
+    "网格": ("grids", "count"),
+    "下沉": ("cadres_sent_down", "count"),
+    "深入村居": ("cadres_sent_down", "count"),
+    "驻村": ("cadres_in_villages", "count"),
+    "志愿": ("volunteer_participations", "count"),
+    "意见建议": ("suggestions_received", "count"),
+    "宣讲": ("sessions_held", "count"),
+    "党课": ("sessions_held", "count"),
+    "受众": ("audience", "count"),
+    "走访": ("visits_made", "count"),
+    "调研": ("visits_made", "count"),
+    "接访": ("visits_made", "count"),
+    "下访": ("visits_made", "count"),
+    "慰问": ("visits_made", "count"),
+    "包联": ("enterprises_served", "count"),
+    "企业": ("enterprises_served", "count"),
+    "理事会": ("councils", "count"),
+    "社区工作者": ("community_workers_recruited", "count"),
+    "培训": ("cadres_trained", "count"),
+    "选派": ("cadres_assigned", "count"),
+    "领导干部": ("leaders_engaged", "count"),
+    "区级领导": ("leaders_engaged", "count"),
+    "常住人口": ("population", "count"),
+    "户籍人口": ("registered_population", "count"),
+    "转移": ("people_relocated", "count"),
+    "安置": ("people_relocated", "count"),
+    "快递": ("gig_workers_linked", "count"),
+    "外卖": ("gig_workers_linked", "count"),
+    "市场主体": ("organisations_engaged", "count"),
+    "经营户": ("organisations_engaged", "count"),
+    "商户": ("organisations_engaged", "count"),
+    "党组织": ("organisations_engaged", "count"),
     "处级单位": ("organisations_engaged", "count"),
-    "民生礼包": ("projects_taken_on", "count"), "民心工程": ("projects_taken_on", "count"),
+    "民生礼包": ("projects_taken_on", "count"),
+    "民心工程": ("projects_taken_on", "count"),
     "重点事项": ("projects_taken_on", "count"),
-    "载体": ("service_venues", "count"), "书吧": ("service_venues", "count"), "坐班": ("service_venues", "count"),
+    "载体": ("service_venues", "count"),
+    "书吧": ("service_venues", "count"),
+    "坐班": ("service_venues", "count"),
 }
 
 # Line breaks end sentences too (\r included, so that no field of the CSV output ever holds one). Every sentence
@@ -281,11 +329,30 @@ class Scanner:
                 status = "to_decide"
             else:
                 status = "not_proposed"
-            append(new(Candidate, (
-                source_id, expression, str(e.value), e.bound, e.unit, kind, start, end, sentence, district,
-                indicator, ";".join(claim_ids) if claim_ids else "", status, mark_reason, clause,
-                district_basis, indicator_basis,
-            )))
+            append(
+                new(
+                    Candidate,
+                    (
+                        source_id,
+                        expression,
+                        str(e.value),
+                        e.bound,
+                        e.unit,
+                        kind,
+                        start,
+                        end,
+                        sentence,
+                        district,
+                        indicator,
+                        ";".join(claim_ids) if claim_ids else "",
+                        status,
+                        mark_reason,
+                        clause,
+                        district_basis,
+                        indicator_basis,
+                    ),
+                )
+            )
         unmatched = []
         if spans:  # claims left over: no candidate has exactly their span
             by_ref = {ref.claim_id: ref for ref in self.context.claims.get(source_id, ())}
@@ -294,4 +361,3 @@ class Scanner:
                 found = ", ".join(repr(t) for t in overlapping) or "no number there"
                 unmatched += [(by_ref[cid], found) for cid in ids]
         return ScanResult(out, lost, unmatched)
-

@@ -22,9 +22,7 @@ from governance_study.errors import DataError, Problem, relative
 from governance_study.paths import ProjectPaths
 from governance_study.text.kinds import PROPOSED
 
-COVERAGE_COLUMNS = (
-    "source_id", "found_count", "proposed_count", "curated_count", "marked_count", "not_proposed_count", "to_decide_count",
-)
+COVERAGE_COLUMNS = ("source_id", "found_count", "proposed_count", "curated_count", "marked_count", "not_proposed_count", "to_decide_count")
 
 
 def coverage_rows(paths: ProjectPaths) -> tuple[list[dict[str, object]], Counter, list[Problem]]:
@@ -44,8 +42,14 @@ def coverage_rows(paths: ProjectPaths) -> tuple[list[dict[str, object]], Counter
     for source_id in source_ids:
         path = paths.source_text(source_id)
         if not path.is_file():
-            problems.append(Problem(relative(paths.manifest, paths.root), f"no file {relative(path, paths.root)}",
-                                    "Add the article or correct the source_id.", record_id=source_id))
+            problems.append(
+                Problem(
+                    relative(paths.manifest, paths.root),
+                    f"no file {relative(path, paths.root)}",
+                    "Add the article or correct the source_id.",
+                    record_id=source_id,
+                )
+            )
             continue
         text, found = decode_utf8(path.read_bytes(), relative(path, paths.root))
         problems += found
@@ -54,15 +58,17 @@ def coverage_rows(paths: ProjectPaths) -> tuple[list[dict[str, object]], Counter
         scan = scanner.scan(source_id, text)
         statuses = Counter(c.status for c in scan.candidates)
         reasons.update(c.mark_reason for c in scan.candidates if c.status == "marked")
-        rows.append({
-            "source_id": source_id,
-            "found_count": len(scan.candidates),
-            "proposed_count": sum(c.kind in PROPOSED for c in scan.candidates),
-            "curated_count": statuses["curated"],
-            "marked_count": statuses["marked"],
-            "not_proposed_count": statuses["not_proposed"],
-            "to_decide_count": statuses["to_decide"],
-        })
+        rows.append(
+            {
+                "source_id": source_id,
+                "found_count": len(scan.candidates),
+                "proposed_count": sum(c.kind in PROPOSED for c in scan.candidates),
+                "curated_count": statuses["curated"],
+                "marked_count": statuses["marked"],
+                "not_proposed_count": statuses["not_proposed"],
+                "to_decide_count": statuses["to_decide"],
+            }
+        )
         by_start = {c.start: c.text for c in scan.candidates}
         curated = {c.start: c.curated for c in scan.candidates if c.curated}
         problems += mark_problems(source_id, text, by_start, context.marks.get(source_id, {}), curated)
@@ -71,8 +77,17 @@ def coverage_rows(paths: ProjectPaths) -> tuple[list[dict[str, object]], Counter
     for source_id, marks in sorted(context.marks.items()):
         if source_id not in known:
             for mark in marks.values():
-                problems.append(Problem("data/raw/not_curated.csv", "unknown source_id", "Use a source_id of data/raw/sources.csv.",
-                                        row=mark.line, record_id=source_id, field="source_id", value=source_id))
+                problems.append(
+                    Problem(
+                        "data/raw/not_curated.csv",
+                        "unknown source_id",
+                        "Use a source_id of data/raw/sources.csv.",
+                        row=mark.line,
+                        record_id=source_id,
+                        field="source_id",
+                        value=source_id,
+                    )
+                )
     return rows, reasons, problems
 
 
@@ -97,7 +112,10 @@ def _write_coverage_table(out: TextIO, rows: Iterable[dict[str, object]], reason
     headers = ("source", "found", "proposed", "curated", "marked", "not proposed", "to decide")
     first = max([len("source"), len("total"), *(len(str(r["source_id"])) for r in rows)]) + 2
     widths = (first, 7, 10, 9, 8, 14, 11)
-    line = lambda cells: "".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    def line(cells) -> str:
+        return "".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     out.write(line(headers) + "\n")
     for r in rows:
         out.write(line([r[c] for c in COVERAGE_COLUMNS]) + "\n")
@@ -108,5 +126,8 @@ def _write_coverage_table(out: TextIO, rows: Iterable[dict[str, object]], reason
         listed = ", ".join(f"{code} {reasons[code]}" for code in REASON_CODES if reasons[code])
         out.write(f"marked by reason: {listed}\n")
     left = totals[-1]
-    out.write("nothing left to decide.\n" if not left else
-              f"{left} figure(s) left to decide: `governance-study extract data/raw/sources/<source_id>.txt` lists them (status TO DECIDE).\n")
+    out.write(
+        "nothing left to decide.\n"
+        if not left
+        else f"{left} figure(s) left to decide: `governance-study extract data/raw/sources/<source_id>.txt` lists them (status TO DECIDE).\n"
+    )

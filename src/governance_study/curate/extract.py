@@ -30,9 +30,9 @@ from typing import TextIO
 
 from governance_study.curate.candidates import COLUMNS, Candidate, ScanContext, Scanner
 from governance_study.curate.marks import claim_problems, mark_problems, read_claim_refs, read_marks
-from governance_study.text.decoding import DecodeError, decode_article
 from governance_study.errors import DataError, Problem
 from governance_study.paths import ProjectPaths
+from governance_study.text.decoding import DecodeError, decode_article
 
 __all__ = ["run_extract", "load_context", "expand_paths", "extract_file"]
 
@@ -40,7 +40,6 @@ __all__ = ["run_extract", "load_context", "expand_paths", "extract_file"]
 CHUNK_FILES = 4
 #: Files in flight per worker (queued, being scanned, or waiting to be written): bounds memory.
 IN_FLIGHT_PER_JOB = 16
-
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -69,8 +68,7 @@ def load_context(paths: ProjectPaths) -> tuple[ScanContext, list[Problem]]:
     claims, claim_read_problems = read_claim_refs(paths)
     marks, mark_read_problems = read_marks(paths)
     context = ScanContext(
-        districts=spellings, city_code=city_code, indicators=frozenset(reference["indicators"]["indicator"]),
-        claims=claims, marks=marks,
+        districts=spellings, city_code=city_code, indicators=frozenset(reference["indicators"]["indicator"]), claims=claims, marks=marks
     )
     return context, claim_read_problems + mark_read_problems
 
@@ -186,8 +184,25 @@ def _csv_rows(candidates: Sequence[Candidate]) -> str:
     quoted_sentences: dict[str, str] = {}
     source_cell = ""
     previous_source = None
-    for (source_id, text, value, bound, unit, kind, start, end, sentence, district_code, indicator, curated, status,
-         mark_reason, clause, district_basis, indicator_basis) in candidates:
+    for (
+        source_id,
+        text,
+        value,
+        bound,
+        unit,
+        kind,
+        start,
+        end,
+        sentence,
+        district_code,
+        indicator,
+        curated,
+        status,
+        mark_reason,
+        clause,
+        district_basis,
+        indicator_basis,
+    ) in candidates:
         if source_id is not previous_source:
             previous_source, source_cell = source_id, _csv_cell(source_id)
         sentence_cell = quoted_sentences.get(sentence)
@@ -226,8 +241,17 @@ def _fit(text: str, width: int) -> str:
     return text + " " * (width + 1 - _width(text))
 
 
-_TABLE = (("start", 7), ("kind", 11), ("status", 17), ("text", 16), ("value", 14), ("bound", 10),
-          ("district", 9), ("indicator", 25), ("clause", 44))
+_TABLE = (
+    ("start", 7),
+    ("kind", 11),
+    ("status", 17),
+    ("text", 16),
+    ("value", 14),
+    ("bound", 10),
+    ("district", 9),
+    ("indicator", 25),
+    ("clause", 44),
+)
 
 
 def _table_header() -> str:
@@ -295,18 +319,19 @@ def _byte_writer(out: TextIO) -> Callable[[bytes], None]:
     """A function writing UTF-8 bytes to ``out``: straight to its binary buffer when it has a UTF-8 one."""
     buffer = getattr(out, "buffer", None)
     if buffer is not None and (getattr(out, "encoding", "") or "").lower().replace("-", "") == "utf8":
+
         def write(data: bytes) -> None:
             out.flush()  # what was written as text (the header) goes first
             buffer.write(data)
     else:
+
         def write(data: bytes) -> None:
             out.write(data.decode("utf-8"))
+
     return write
 
 
-def run_extract(
-    paths: ProjectPaths, arguments: Sequence[str], *, fmt: str = "table", jobs: int = 1, out: TextIO | None = None
-) -> int:
+def run_extract(paths: ProjectPaths, arguments: Sequence[str], *, fmt: str = "table", jobs: int = 1, out: TextIO | None = None) -> int:
     """Write every candidate of the articles named by ``arguments`` to ``out`` (stdout); return the exit status.
 
     0 when every file was read; 1 when some file could not be decoded (reported on stderr).

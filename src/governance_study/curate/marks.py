@@ -21,12 +21,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from governance_study.errors import Problem
-from governance_study.text.numerals import find_numbers
 from governance_study.paths import ProjectPaths
+from governance_study.text.numerals import find_numbers
 
 __all__ = [
-    "REASON_CODES", "MARK_COLUMNS", "ClaimRef", "Mark", "read_claim_refs", "read_marks", "claim_spans",
-    "mark_problems", "claim_problems",
+    "REASON_CODES",
+    "MARK_COLUMNS",
+    "ClaimRef",
+    "Mark",
+    "read_claim_refs",
+    "read_marks",
+    "claim_spans",
+    "mark_problems",
+    "claim_problems",
 ]
 
 CURATION_FILE = "data/raw/not_curated.csv"
@@ -100,11 +107,20 @@ def read_marks(paths: ProjectPaths) -> tuple[dict[str, dict[int, Mark]], list[Pr
             problems.append(Problem(CURATION_FILE, message, fix, row=line, record_id=row.source_id or None, field=field, value=value))
 
         if not row.start.isdigit():
-            problem("start is not a character offset (a whole number >= 0)",
-                    "Copy start from `governance-study extract ... --format csv`.", "start", row.start)
+            problem(
+                "start is not a character offset (a whole number >= 0)",
+                "Copy start from `governance-study extract ... --format csv`.",
+                "start",
+                row.start,
+            )
             continue
         if row.reason_code not in REASON_CODES:
-            problem("unknown reason_code", f"Use one of {', '.join(REASON_CODES)} (see data/raw/not_curated.md).", "reason_code", row.reason_code)
+            problem(
+                "unknown reason_code",
+                f"Use one of {', '.join(REASON_CODES)} (see data/raw/not_curated.md).",
+                "reason_code",
+                row.reason_code,
+            )
         if not row.reason:
             problem("reason is empty", "Say in a few words why the figure is not curated.", "reason", row.reason)
         if not row.text:
@@ -147,7 +163,7 @@ def claim_spans(text: str, refs: Iterable[ClaimRef]) -> tuple[dict[tuple[int, in
 
 
 def mark_problems(
-    source_id: str, text: str, candidates: Mapping[int, str], marks: Mapping[int, Mark], curated_starts: Mapping[int, str],
+    source_id: str, text: str, candidates: Mapping[int, str], marks: Mapping[int, Mark], curated_starts: Mapping[int, str]
 ) -> list[Problem]:
     """Stale or conflicting marks of one source.
 
@@ -157,6 +173,7 @@ def mark_problems(
     problems = []
     where = f"data/raw/sources/{source_id}.txt"
     for start, mark in sorted(marks.items()):
+
         def problem(message: str, fix: str, field: str, value: str) -> None:
             problems.append(Problem(CURATION_FILE, message, fix, row=mark.line, record_id=source_id, field=field, value=value))
 
@@ -171,22 +188,40 @@ def mark_problems(
             found = f"reads {candidates[start]!r} there" if start in candidates else "finds no number expression starting there"
             problem(f"stale mark: extract {found}, not {mark.text!r} as one expression", stale_fix, "text", mark.text)
         elif start in curated_starts:
-            problem(f"the figure is curated (claim {curated_starts[start]}) and also marked as not curated",
-                    "Delete the mark: a curated figure needs no mark.", "start", str(start))
+            problem(
+                f"the figure is curated (claim {curated_starts[start]}) and also marked as not curated",
+                "Delete the mark: a curated figure needs no mark.",
+                "start",
+                str(start),
+            )
     return problems
 
 
 def claim_problems(lost: Iterable[ClaimRef], unmatched: Iterable[tuple[ClaimRef, str]]) -> list[Problem]:
     """Claims that extract cannot find at their span: a recall failure of extract or a quote problem."""
     problems = [
-        Problem(CLAIMS_FILE, "the quote, or value_text inside it, does not occur in the source", "Run `governance-study check` for details.",
-                row=ref.line, record_id=ref.claim_id, field="value_text", value=ref.value_text)
+        Problem(
+            CLAIMS_FILE,
+            "the quote, or value_text inside it, does not occur in the source",
+            "Run `governance-study check` for details.",
+            row=ref.line,
+            record_id=ref.claim_id,
+            field="value_text",
+            value=ref.value_text,
+        )
         for ref in lost
     ]
     problems += [
-        Problem(CLAIMS_FILE, f"extract finds no candidate exactly at this claim's span (it reads {found})",
-                "Write value_text as extract delimits it in the article (qualifier, 余/多, measure word, 以上), or report "
-                "the parser's reading as a bug.", row=ref.line, record_id=ref.claim_id, field="value_text", value=ref.value_text)
+        Problem(
+            CLAIMS_FILE,
+            f"extract finds no candidate exactly at this claim's span (it reads {found})",
+            "Write value_text as extract delimits it in the article (qualifier, 余/多, measure word, 以上), or report "
+            "the parser's reading as a bug.",
+            row=ref.line,
+            record_id=ref.claim_id,
+            field="value_text",
+            value=ref.value_text,
+        )
         for ref, found in unmatched
     ]
     return problems

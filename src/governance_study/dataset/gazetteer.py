@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from governance_study.paths import ProjectPaths
 from governance_study.dataset.reference import load_reference
+from governance_study.paths import ProjectPaths
 
 
 def load_districts(paths: ProjectPaths | None = None) -> pd.DataFrame:
@@ -42,5 +42,7 @@ def resolve_district(text: str, districts: pd.DataFrame | None = None) -> str:
     code = name_index(table).get(str(text).strip().casefold())
     if code is None:
         names = ", ".join(f"{r.name_en} ({r.name_zh}, {r.district_code})" for r in table.itertuples(index=False))
-        raise ValueError(f"unknown district {text!r}: give a code, a Chinese, English or pinyin name, or an alias; known districts: {names}")
+        raise ValueError(
+            f"unknown district {text!r}: give a code, a Chinese, English or pinyin name, or an alias; known districts: {names}"
+        )
     return code

@@ -16,8 +16,18 @@ from governance_study.paths import ProjectPaths
 
 DISTRICT_COLUMNS = ["district_code", "level", "name_zh", "name_en", "name_pinyin", "aliases", "population_2020"]
 INDICATOR_COLUMNS = [
-    "indicator", "label_en", "label_zh", "family", "kind", "role", "rate_base", "is_closing_rate",
-    "is_per_resident_comparable", "units", "cues", "definition",
+    "indicator",
+    "label_en",
+    "label_zh",
+    "family",
+    "kind",
+    "role",
+    "rate_base",
+    "is_closing_rate",
+    "is_per_resident_comparable",
+    "units",
+    "cues",
+    "definition",
 ]
 CHANNEL_COLUMNS = ["channel", "label_en", "label_zh", "channel_family", "definition"]
 
@@ -73,8 +83,15 @@ def read_reference(paths: ProjectPaths) -> tuple[dict[str, pd.DataFrame], list[P
         for column, allowed in (("family", FAMILIES), ("kind", KINDS), ("role", ROLES)):
             for _, row in ind[~ind[column].isin(allowed)].iterrows():
                 problems.append(
-                    Problem("data/raw/reference/indicators.csv", f"unknown {column}", f"Use one of: {', '.join(allowed)}.",
-                            row=row["_line"], record_id=row["indicator"], field=column, value=row[column])
+                    Problem(
+                        "data/raw/reference/indicators.csv",
+                        f"unknown {column}",
+                        f"Use one of: {', '.join(allowed)}.",
+                        row=row["_line"],
+                        record_id=row["indicator"],
+                        field=column,
+                        value=row[column],
+                    )
                 )
     if "indicators" in tables:
         problems += _indicator_rule_problems(tables["indicators"])
@@ -82,8 +99,15 @@ def read_reference(paths: ProjectPaths) -> tuple[dict[str, pd.DataFrame], list[P
         d = tables["districts"]
         for _, row in d[~d["population_2020"].str.fullmatch(r"\d+")].iterrows():
             problems.append(
-                Problem("data/raw/reference/districts.csv", "population is not a whole number", "Write the census figure without separators.",
-                        row=row["_line"], record_id=row["district_code"], field="population_2020", value=row["population_2020"])
+                Problem(
+                    "data/raw/reference/districts.csv",
+                    "population is not a whole number",
+                    "Write the census figure without separators.",
+                    row=row["_line"],
+                    record_id=row["district_code"],
+                    field="population_2020",
+                    value=row["population_2020"],
+                )
             )
     return tables, problems
 
@@ -92,9 +116,19 @@ def _indicator_rule_problems(ind: pd.DataFrame) -> list[Problem]:
     """The rule columns of indicators.csv must be well formed: each is enforced by ``check`` and the metrics."""
     problems = []
     for _, row in ind.iterrows():
+
         def problem(message: str, fix: str, field: str) -> None:
-            problems.append(Problem("data/raw/reference/indicators.csv", message, fix, row=row["_line"],
-                                    record_id=row["indicator"], field=field, value=row[field]))
+            problems.append(
+                Problem(
+                    "data/raw/reference/indicators.csv",
+                    message,
+                    fix,
+                    row=row["_line"],
+                    record_id=row["indicator"],
+                    field=field,
+                    value=row[field],
+                )
+            )
 
         is_rate = row["kind"] == "rate"
         if is_rate and row["rate_base"] not in RATE_BASES:
@@ -111,7 +145,9 @@ def _indicator_rule_problems(ind: pd.DataFrame) -> list[Problem]:
         if row["is_per_resident_comparable"] == "true" and row["family"] not in ("participation", "capacity"):
             problem("only participation and capacity counts are expressed per resident", "Set it to false.", "is_per_resident_comparable")
         if not row["units"] or any(not u.strip() for u in row["units"].split("|")):
-            problem("no allowed units", f"List the measure words the indicator is counted in, |-separated ({NO_UNIT}: none written).", "units")
+            problem(
+                "no allowed units", f"List the measure words the indicator is counted in, |-separated ({NO_UNIT}: none written).", "units"
+            )
         if is_rate and row["units"] != "%":
             problem("a rate is counted in %", "Write % as its unit.", "units")
         try:

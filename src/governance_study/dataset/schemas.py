@@ -18,13 +18,22 @@ class DistrictsSchema(pa.DataFrameModel):
     """The gazetteer: one row per district of Tianjin (GB/T 2260 code) and one for the city (120000), with the
     names the articles use and the census population every per-resident figure divides by."""
 
-    district_code: Series[str] = pa.Field(unique=True, str_matches=DISTRICT_CODE, description="GB/T 2260 code; 120000 for the city as a whole.")
-    level: Series[str] = pa.Field(isin=["district", "city"], description="district, or city for the row city-wide figures are attributed to.")
+    district_code: Series[str] = pa.Field(
+        unique=True, str_matches=DISTRICT_CODE, description="GB/T 2260 code; 120000 for the city as a whole."
+    )
+    level: Series[str] = pa.Field(
+        isin=["district", "city"], description="district, or city for the row city-wide figures are attributed to."
+    )
     name_zh: Series[str] = pa.Field(description="Official name in Chinese.")
     name_en: Series[str] = pa.Field(description="Name in English (plot and table labels).")
     name_pinyin: Series[str] = pa.Field(description="Name in pinyin.")
-    aliases: Series[str] = pa.Field(nullable=True, description="Other names the articles use, ;-separated (滨城;新区;滨海); 河北 is not an alias of 河北区.")
-    population_2020: Series[int] = pa.Field(gt=0, description="Resident population on 2020-11-01, Tianjin Seventh National Population Census bulletin (2021); the 16 districts sum to the city's 13,866,009.")
+    aliases: Series[str] = pa.Field(
+        nullable=True, description="Other names the articles use, ;-separated (滨城;新区;滨海); 河北 is not an alias of 河北区."
+    )
+    population_2020: Series[int] = pa.Field(
+        gt=0,
+        description="Resident population on 2020-11-01, Tianjin Seventh National Population Census bulletin (2021); the 16 districts sum to the city's 13,866,009.",
+    )
 
     class Config:
         strict = True
@@ -35,13 +44,16 @@ class DistrictsSchema(pa.DataFrameModel):
 class SourcesSchema(pa.DataFrameModel):
     """One row per source article (the manifest), with how many claims were curated from it."""
 
-    source_id: Series[str] = pa.Field(unique=True, description="Readable id: outlet-district-date; the file is data/raw/sources/<source_id>.txt.")
+    source_id: Series[str] = pa.Field(
+        unique=True, description="Readable id: outlet-district-date; the file is data/raw/sources/<source_id>.txt."
+    )
     title: Series[str] = pa.Field(description="Headline as published.")
     outlet: Series[str] = pa.Field(description="Publishing outlet and, for reposts, the original.")
     district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="District the article is about (120000: city-wide).")
     published: Series[str] = pa.Field(str_matches=ISO_DATE, description="Publication date (YYYY-MM-DD).")
     latest_figure_date: Series[str] = pa.Field(
-        nullable=True, str_matches=ISO_DATE,
+        nullable=True,
+        str_matches=ISO_DATE,
         description="Last date the figures can describe, when earlier than published (a web repost of a print issue); "
         "empty: the publication date. No claim's period ends after it.",
     )
@@ -66,14 +78,19 @@ class ClaimsSchema(pa.DataFrameModel):
     district_name_zh: Series[str] = pa.Field(description="District name in Chinese.")
     district_name_en: Series[str] = pa.Field(description="District name in English.")
     district_pinyin: Series[str] = pa.Field(description="District name in pinyin (plot labels).")
-    subunit: Series[str] = pa.Field(nullable=True, description="Street, town, community or park the figure is about; empty for the district.")
+    subunit: Series[str] = pa.Field(
+        nullable=True, description="Street, town, community or park the figure is about; empty for the district."
+    )
     indicator: Series[str] = pa.Field(description="Indicator id (reference/indicators.csv).")
     indicator_label_en: Series[str] = pa.Field(description="Indicator label in English.")
     family: Series[str] = pa.Field(isin=FAMILIES, description="Indicator family.")
     kind: Series[str] = pa.Field(isin=["count", "rate", "score"], description="count, rate (percent) or score.")
-    role: Series[str] = pa.Field(isin=["received", "closed", "rate", "none"], description="Part the figure plays in a resolution statistic.")
+    role: Series[str] = pa.Field(
+        isin=["received", "closed", "rate", "none"], description="Part the figure plays in a resolution statistic."
+    )
     rate_base: Series[str] = pa.Field(
-        nullable=True, isin=["received", "closed", "due", "surveyed", "unknown"],
+        nullable=True,
+        isin=["received", "closed", "due", "surveyed", "unknown"],
         description="What a rate is a share of (received, closed, due, surveyed, unknown); empty for counts. Only a "
         "closing rate whose base is received implies a closed count and gets an interval.",
     )

@@ -19,7 +19,16 @@ from governance_study.errors import DataError, Problem, relative
 from governance_study.paths import ProjectPaths
 
 MANIFEST_COLUMNS = [
-    "source_id", "title", "outlet", "district_code", "published", "latest_figure_date", "url", "accessed", "sha256", "notes",
+    "source_id",
+    "title",
+    "outlet",
+    "district_code",
+    "published",
+    "latest_figure_date",
+    "url",
+    "accessed",
+    "sha256",
+    "notes",
 ]
 SOURCE_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 MANIFEST = "data/raw/sources.csv"
@@ -61,13 +70,24 @@ def read_manifest(paths: ProjectPaths) -> tuple[pd.DataFrame | None, list[Proble
             problem("not a date in YYYY-MM-DD form", "Write the publication date as e.g. 2021-09-28.", "published", row["published"])
         latest = row["latest_figure_date"]
         if latest and parse_iso_date(latest) is None:
-            problem("not a date in YYYY-MM-DD form", "Write the last date the figures can describe (e.g. the print issue's "
-                    "date, 2023-11-30), or leave it empty when that is the publication date.", "latest_figure_date", latest)
+            problem(
+                "not a date in YYYY-MM-DD form",
+                "Write the last date the figures can describe (e.g. the print issue's "
+                "date, 2023-11-30), or leave it empty when that is the publication date.",
+                "latest_figure_date",
+                latest,
+            )
         elif latest and parse_iso_date(row["published"]) and parse_iso_date(latest) > parse_iso_date(row["published"]):
-            problem(f"latest_figure_date is after the publication date {row['published']}",
-                    "Figures cannot describe a date after the article appeared: correct either date.", "latest_figure_date", latest)
+            problem(
+                f"latest_figure_date is after the publication date {row['published']}",
+                "Figures cannot describe a date after the article appeared: correct either date.",
+                "latest_figure_date",
+                latest,
+            )
         if row["accessed"] and parse_iso_date(row["accessed"]) is None:
-            problem("not a date in YYYY-MM-DD form", "Write the access date as e.g. 2026-11-23, or leave it empty.", "accessed", row["accessed"])
+            problem(
+                "not a date in YYYY-MM-DD form", "Write the access date as e.g. 2026-11-23, or leave it empty.", "accessed", row["accessed"]
+            )
         path = paths.source_text(sid)
         if not path.is_file():
             problem(f"no file {relative(path, paths.root)}", "Add the article text under that name or correct the id.", "source_id", sid)
@@ -87,14 +107,27 @@ def read_manifest(paths: ProjectPaths) -> tuple[pd.DataFrame | None, list[Proble
                 row["sha256"],
             )
     for duplicated in frame[frame["source_id"].duplicated()].itertuples():
-        problems.append(Problem(MANIFEST, "duplicate source_id", "Keep one row per article.", row=duplicated._1, record_id=duplicated.source_id, field="source_id", value=duplicated.source_id))
+        problems.append(
+            Problem(
+                MANIFEST,
+                "duplicate source_id",
+                "Keep one row per article.",
+                row=duplicated._1,
+                record_id=duplicated.source_id,
+                field="source_id",
+                value=duplicated.source_id,
+            )
+        )
     listed = set(frame["source_id"])
     if paths.sources_dir.is_dir():
         for path in sorted(paths.sources_dir.glob("*.txt")):
             if path.stem not in listed:
                 problems.append(
-                    Problem(relative(path, paths.root), "article has no row in data/raw/sources.csv",
-                            "Add its row (title, outlet, published, url, sha256) to the manifest.")
+                    Problem(
+                        relative(path, paths.root),
+                        "article has no row in data/raw/sources.csv",
+                        "Add its row (title, outlet, published, url, sha256) to the manifest.",
+                    )
                 )
     return frame, problems
 
@@ -120,6 +153,7 @@ def load_manifest(paths: ProjectPaths | None = None) -> pd.DataFrame:
 
 
 # --- cleaning -------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Removal:
@@ -148,8 +182,16 @@ DEBRIS_LINES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("share", r"(点击右上角微信好友|朋友圈|点击浏览器下方.*分享.*|分享到:?|扫描二维码.*)", "social-share prompt"),
         ("captcha", r"(请进行滑动验证|调查问题加载中.*|若长时间无响应.*)", "captcha or survey widget text"),
         ("browser_notice", r"(IE版本小于10.*|阅读剩余全文.*)", "browser notice or paywall link"),
-        ("navigation", r"(首页.*>.*|您所在位置:.*|图片|附件:|x|正在阅读:.*|文化人 天下事|最新发布)", "navigation, breadcrumb or widget label"),
-        ("footer", r"(.*版权所有.*|互联网新闻信息服务许可证.*|天津互联网违法和不良信息举报中心.*|\[免责声明\].*|\[ 责编:.*\])", "site footer, licence or disclaimer"),
+        (
+            "navigation",
+            r"(首页.*>.*|您所在位置:.*|图片|附件:|x|正在阅读:.*|文化人 天下事|最新发布)",
+            "navigation, breadcrumb or widget label",
+        ),
+        (
+            "footer",
+            r"(.*版权所有.*|互联网新闻信息服务许可证.*|天津互联网违法和不良信息举报中心.*|\[免责声明\].*|\[ 责编:.*\])",
+            "site footer, licence or disclaimer",
+        ),
     )
 )
 
@@ -171,8 +213,10 @@ def clean_text(raw: str) -> CleanText:
     removed: list[Removal] = []
     kept: list[str] = []
     for line in raw.splitlines():
-        for pattern, kind, reason in ((PLACEHOLDER, "placeholder", "unrendered template variable"),
-                                      (SPAM, "spam", "injected spam text standing where names were")):
+        for pattern, kind, reason in (
+            (PLACEHOLDER, "placeholder", "unrendered template variable"),
+            (SPAM, "spam", "injected spam text standing where names were"),
+        ):
             for match in pattern.finditer(line):
                 removed.append(Removal(kind, match.group(), reason))
             line = pattern.sub("", line)

@@ -34,21 +34,12 @@ from __future__ import annotations
 import pandas as pd
 
 from governance_study.metrics.audit import audit_table
-from governance_study.metrics.compare import (
-    ComparisonError,
-    comparability_table,
-    pairwise_differences,
-    proportion_difference,
-)
+from governance_study.metrics.compare import ComparisonError, comparability_table, pairwise_differences, proportion_difference
 from governance_study.metrics.glm import GlmResult, fit_glm
-from governance_study.metrics.grim import (
-    consistent_denominators,
-    consistent_numerators,
-    min_denominator,
-    rate_consistent,
-)
+from governance_study.metrics.grim import consistent_denominators, consistent_numerators, min_denominator, rate_consistent
 from governance_study.metrics.grouping import ClaimsError
-from governance_study.metrics.participation import comparable_across_districts, participation_table, ratio_table
+from governance_study.metrics.participation import comparable_across_districts, participation_table
+from governance_study.metrics.ratios import ratio_table
 from governance_study.metrics.resolution import proportion_interval, resolution_table, wilson_interval
 from governance_study.metrics.schemas import (
     AuditSchema,
@@ -61,11 +52,32 @@ from governance_study.metrics.schemas import (
 )
 
 __all__ = [
-    "AuditSchema", "ClaimsError", "ComparabilitySchema", "ComparisonError", "GlmResult", "GlmTableSchema",
-    "PairwiseSchema", "ParticipationSchema", "RatioSchema", "ResolutionSchema", "audit_table",
-    "comparability_table", "comparable_across_districts", "consistent_denominators", "consistent_numerators", "derived_tables", "fit_glm",
-    "min_denominator", "pairwise_differences", "participation_table", "proportion_difference",
-    "proportion_interval", "rate_consistent", "ratio_table", "resolution_table", "wilson_interval",
+    "AuditSchema",
+    "ClaimsError",
+    "ComparabilitySchema",
+    "ComparisonError",
+    "GlmResult",
+    "GlmTableSchema",
+    "PairwiseSchema",
+    "ParticipationSchema",
+    "RatioSchema",
+    "ResolutionSchema",
+    "audit_table",
+    "comparability_table",
+    "comparable_across_districts",
+    "consistent_denominators",
+    "consistent_numerators",
+    "derived_tables",
+    "fit_glm",
+    "min_denominator",
+    "pairwise_differences",
+    "participation_table",
+    "proportion_difference",
+    "proportion_interval",
+    "rate_consistent",
+    "ratio_table",
+    "resolution_table",
+    "wilson_interval",
 ]
 
 

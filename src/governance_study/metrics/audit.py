@@ -18,12 +18,12 @@ Checks (column ``check``):
 
 from __future__ import annotations
 
-from itertools import combinations
 from typing import Any
 
 import pandas as pd
 
 from governance_study.metrics import grim
+from governance_study.metrics.conflicts import conflict_rows, district_names
 from governance_study.metrics.grim import (  # re-exported: the audit's public arithmetic (see the interface in the module docstring)
     RULES,
     Rule,
@@ -37,8 +37,8 @@ from governance_study.metrics.grouping import (
     EXACT,
     Statistic,
     as_count,
-    clean,
     group_statistics,
+    indicator_words,
     is_closing,
     is_share_of_received,
     require_columns,
@@ -46,17 +46,21 @@ from governance_study.metrics.grouping import (
 from governance_study.metrics.resolution import reported_rate_text
 from governance_study.metrics.schemas import AuditSchema
 
+# fmt: off
 __all__ = [
     "RULES", "Rule", "audit_table", "consistent_denominators", "consistent_numerators", "min_denominator",
     "rate_consistent",
 ]
+# fmt: on
 
 #: Output columns, in order (documented in :func:`audit_table`).
+# fmt: off
 AUDIT_COLUMNS: tuple[str, ...] = (
     "claim_id", "related_claim_id", "group_id", "statistic_id", "district_code", "check", "indicator",
     "reported_text", "numerator", "numerator_claim_id", "denominator", "denominator_claim_id", "consistent_half_up", "consistent_truncate", "rule_passed",
     "min_denominator", "min_denominator_half_up", "min_denominator_truncate", "is_flagged", "finding",
 )
+# fmt: on
 
 _RULE_WORDS = {"half_up": "half-up rounding", "truncate": "truncation"}
 _LOWER_BOUNDS = ("at_least", "more_than")
@@ -105,33 +109,50 @@ def audit_table(claims: pd.DataFrame, *, rules: tuple[str, ...] = ("half_up", "t
     rules = tuple(rules)
     unknown = [r for r in rules if r not in grim.RULES]
     if not rules or unknown:
-        raise ValueError(
-            f"rules must be a non-empty selection of {', '.join(grim.RULES)}; got {', '.join(map(str, rules)) or 'none'}"
-        )
+        raise ValueError(f"rules must be a non-empty selection of {', '.join(grim.RULES)}; got {', '.join(map(str, rules)) or 'none'}")
     stats = group_statistics(claims)
     rows: list[dict[str, Any]] = []
     for stat in stats:
         for rate in stat.rates:
             rows.append(_grim_row(stat, rate, rules))
         rows.extend(_count_rows(stat))
-    rows.extend(_conflict_rows(stats, _district_names(claims)))
+    rows.extend(conflict_rows(stats, district_names(claims), audit_row))
     table = pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
-    for column in ("numerator", "denominator", "min_denominator", "min_denominator_half_up",
-                   "min_denominator_truncate"):
+    for column in ("numerator", "denominator", "min_denominator", "min_denominator_half_up", "min_denominator_truncate"):
         table[column] = pd.array(table[column].tolist(), dtype="Int64")
     for column in ("consistent_half_up", "consistent_truncate"):
         table[column] = pd.array(table[column].tolist(), dtype="boolean")
     table["is_flagged"] = table["is_flagged"].astype(bool)
-    for column in ("claim_id", "related_claim_id", "numerator_claim_id", "denominator_claim_id", "group_id", "statistic_id", "district_code", "check",
-                   "indicator", "reported_text", "rule_passed", "finding"):
+    for column in (
+        "claim_id",
+        "related_claim_id",
+        "numerator_claim_id",
+        "denominator_claim_id",
+        "group_id",
+        "statistic_id",
+        "district_code",
+        "check",
+        "indicator",
+        "reported_text",
+        "rule_passed",
+        "finding",
+    ):
         table[column] = table[column].astype("string")
     return AuditSchema.validate(table)
 
 
-def _base(stat: Statistic, claim: dict[str, Any], check: str) -> dict[str, Any]:
+def audit_row(stat: Statistic, claim: dict[str, Any], check: str) -> dict[str, Any]:
+    """A new audit row (every column of :data:`AUDIT_COLUMNS`) for ``check`` on ``claim`` of ``stat``, flagged."""
     row: dict[str, Any] = {c: None for c in AUDIT_COLUMNS}
-    row.update(claim_id=claim["claim_id"], group_id=stat.group_id, statistic_id=stat.statistic_id,
-               district_code=claim["district_code"], check=check, indicator=claim["indicator"], is_flagged=True)
+    row.update(
+        claim_id=claim["claim_id"],
+        group_id=stat.group_id,
+        statistic_id=stat.statistic_id,
+        district_code=claim["district_code"],
+        check=check,
+        indicator=claim["indicator"],
+        is_flagged=True,
+    )
     return row
 
 
@@ -142,20 +163,16 @@ def _exact_count(claim: dict[str, Any] | None) -> int | None:
 
 
 def _grim_row(stat: Statistic, rate: dict[str, Any], rules: tuple[str, ...]) -> dict[str, Any]:
-    row = _base(stat, rate, "grim")
+    row = audit_row(stat, rate, "grim")
     row["is_flagged"] = False
     if rate["bound"] != EXACT:
         row["finding"] = (
-            f"The rate {rate['value_text']} is reported as a bound ({rate['bound']}), not a rounded value: "
-            "rounding cannot be checked."
+            f"The rate {rate['value_text']} is reported as a bound ({rate['bound']}), not a rounded value: rounding cannot be checked."
         )
         return row
     text = reported_rate_text(rate["value_text"])
     if text is None:
-        row["finding"] = (
-            f"The rate {rate['value_text']} is not written as one decimal number, so its precision is unknown: "
-            "not audited."
-        )
+        row["finding"] = f"The rate {rate['value_text']} is not written as one decimal number, so its precision is unknown: not audited."
         return row
     row["reported_text"] = text
     mins = {rule: grim.min_denominator(text, rule) for rule in rules}
@@ -175,8 +192,9 @@ def _grim_row(stat: Statistic, rate: dict[str, Any], rules: tuple[str, ...]) -> 
     what = _rate_words(rate)
 
     if k is not None and n is not None and k > n:
-        row["finding"] = (f"{what} {text}% cannot be checked: the closed count {k} exceeds the received count {n} "
-                          "(see check closed_above_received).")
+        row["finding"] = (
+            f"{what} {text}% cannot be checked: the closed count {k} exceeds the received count {n} (see check closed_above_received)."
+        )
         row["is_flagged"] = True
         return row
     if k is not None and n is not None:
@@ -189,10 +207,10 @@ def _grim_row(stat: Statistic, rate: dict[str, Any], rules: tuple[str, ...]) -> 
         results = {rule: grim.denominator_bounds(text, k, rule) is not None for rule in rules}
         row["finding"] = _finding_numerator(what, text, k, results, rules)
     else:
-        shown = "; ".join(f"{mins[r] if mins[r] is not None else 'none up to 100,000'} under {_RULE_WORDS[r]}"
-                          for r in rules)
-        row["finding"] = (f"{what} {text}% has no reported denominator. The smallest number of cases that can "
-                          f"give it: {shown}.") + _other_counts_as_denominator(stat, rate, text, rules)
+        shown = "; ".join(f"{mins[r] if mins[r] is not None else 'none up to 100,000'} under {_RULE_WORDS[r]}" for r in rules)
+        row["finding"] = (
+            f"{what} {text}% has no reported denominator. The smallest number of cases that can give it: {shown}."
+        ) + _other_counts_as_denominator(stat, rate, text, rules)
         # a count the finding names is a claim it rests on: the report quotes it (related_claim_id)
         named = [c["claim_id"] for c in (stat.received, stat.closed) if c and c["claim_id"] in row["finding"]]
         row["related_claim_id"] = named[0] if named else None
@@ -216,8 +234,10 @@ def _other_counts_as_denominator(stat: Statistic, rate: dict[str, Any], text: st
     if rate.get("rate_base") == "due":
         received = _exact_count(stat.received)
         counted = f", not the {received} received ({stat.received['claim_id']})" if received else ""
-        return (f" Its base is the matters that fell due in the period, which no claim of this statistic reports{counted}: "
-                "it implies no closed count.")
+        return (
+            f" Its base is the matters that fell due in the period, which no claim of this statistic reports{counted}: "
+            "it implies no closed count."
+        )
     sentences, seen = [], set()
     for count in (stat.received, stat.closed):
         n = _exact_count(count)
@@ -228,15 +248,16 @@ def _other_counts_as_denominator(stat: Statistic, rate: dict[str, Any], text: st
         for rule in rules:
             lo, hi = grim.numerator_bounds(text, n, rule)  # type: ignore[arg-type]
             fits = fits or lo <= hi
-            parts.append(f"{'no whole number' if lo > hi else (str(lo) if lo == hi else f'{lo} to {hi}')} "
-                         f"under {_RULE_WORDS[rule]}")
+            parts.append(f"{'no whole number' if lo > hi else (str(lo) if lo == hi else f'{lo} to {hi}')} under {_RULE_WORDS[rule]}")
         label = f"{count['value_text']} ({count['indicator'].replace('_', ' ')}, {count['claim_id']})"
         if fits:
             sentences.append(f" Read as a share of the statistic's {label}: k/{n} gives it for k = {'; '.join(parts)}.")
         else:
             rule_words = " or ".join(_RULE_WORDS[r] for r in rules)
-            sentences.append(f" Read as a share of the statistic's {label}: no k/{n} gives {text}% under "
-                             f"{rule_words}, so the {n} cannot be its denominator.")
+            sentences.append(
+                f" Read as a share of the statistic's {label}: no k/{n} gives {text}% under "
+                f"{rule_words}, so the {n} cannot be its denominator."
+            )
     return "".join(sentences)
 
 
@@ -245,7 +266,7 @@ def _nonempty(bounds: tuple[int, int]) -> bool:
 
 
 def _rate_words(rate: dict[str, Any]) -> str:
-    return f"The reported {_words(rate['indicator'])}"
+    return f"The reported {indicator_words(rate['indicator'])}"
 
 
 def _finding_both(what: str, text: str, k: int, n: int, results: dict[str, bool]) -> str:
@@ -286,11 +307,12 @@ def _finding_numerator(what: str, text: str, k: int, results: dict[str, bool], r
                 lo, hi = bounds
                 fits = f"{lo} or more" if hi is None else (str(lo) if lo == hi else f"{lo} to {hi}")
             parts.append(f"{fits} under {_RULE_WORDS[rule]}")
-        return (f"{what} {text}% with {k} closed: the received count is not reported; {k}/n gives it for "
-                f"n = {'; '.join(parts)}.")
+        return f"{what} {text}% with {k} closed: the received count is not reported; {k}/n gives it for n = {'; '.join(parts)}."
     rule_words = " or ".join(_RULE_WORDS[r] for r in rules)
-    head = (f"{what} {text}% with {k} closed: no whole number n gives {k}/n = {text}% under {rule_words} "
-            f"({_near_miss(text, k)}), so {k} cannot be the closed count behind this rate.")
+    head = (
+        f"{what} {text}% with {k} closed: no whole number n gives {k}/n = {text}% under {rule_words} "
+        f"({_near_miss(text, k)}), so {k} cannot be the closed count behind this rate."
+    )
     # Say what the count could be instead: the denominator, as another reading of the sentence suggests.
     alternatives = []
     decimals = grim.parse_percent(text).decimals
@@ -301,8 +323,10 @@ def _finding_numerator(what: str, text: str, k: int, results: dict[str, bool], r
         elif lo < hi:
             alternatives.append(f"k/{k} gives it for k = {lo} to {hi} under {_RULE_WORDS[rule]}")
     if alternatives:
-        return head + (f" Only if {k} were the number raised, which the text does not say (it reports {k} "
-                       f"solved or closed), would the rate fit: {'; '.join(alternatives)}. A hypothesis, not a reading.")
+        return head + (
+            f" Only if {k} were the number raised, which the text does not say (it reports {k} "
+            f"solved or closed), would the rate fit: {'; '.join(alternatives)}. A hypothesis, not a reading."
+        )
     return head + f" Nor does any k/{k}, so {k} cannot be the number received either."
 
 
@@ -322,7 +346,7 @@ def _count_rows(stat: Statistic) -> list[dict[str, Any]]:
     if received is None or closed is None:
         return []
     if received["unit"] != closed["unit"]:
-        row = _base(stat, closed, "unit_mismatch")
+        row = audit_row(stat, closed, "unit_mismatch")
         row["related_claim_id"] = received["claim_id"]
         row["numerator"] = _exact_count(closed)
         row["denominator"] = _exact_count(received)
@@ -336,7 +360,7 @@ def _count_rows(stat: Statistic) -> list[dict[str, Any]]:
         return [row]
     k, n = as_count(closed["value"], closed["claim_id"]), as_count(received["value"], received["claim_id"])
     if k is not None and n is not None and k > n and received["bound"] not in _LOWER_BOUNDS:
-        row = _base(stat, closed, "closed_above_received")
+        row = audit_row(stat, closed, "closed_above_received")
         row["related_claim_id"] = received["claim_id"]
         row["numerator"], row["denominator"] = k, n
         row["numerator_claim_id"], row["denominator_claim_id"] = closed["claim_id"], received["claim_id"]
@@ -346,86 +370,3 @@ def _count_rows(stat: Statistic) -> list[dict[str, Any]]:
         )
         return [row]
     return []
-
-
-def _district_names(claims: pd.DataFrame) -> dict[str, str]:
-    """district code -> "Heping (和平区)" from the claims' name columns, where the table carries them (the derived
-    claims do; the metrics' example frames need not); codes without a name are left out."""
-    names: dict[str, str] = {}
-    en = claims["district_name_en"] if "district_name_en" in claims.columns else None
-    zh = claims["district_name_zh"] if "district_name_zh" in claims.columns else None
-    if en is None and zh is None:
-        return names
-    for i, code in enumerate(claims["district_code"].astype(object).tolist()):
-        name_en = clean(en.iat[i]) if en is not None else None
-        name_zh = clean(zh.iat[i]) if zh is not None else None
-        if code is None or str(code) in names or (name_en is None and name_zh is None):
-            continue
-        names[str(code)] = f"{name_en} ({name_zh})" if name_en and name_zh else str(name_en or name_zh)
-    return names
-
-
-def _conflict_rows(stats: list[Statistic], names: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Pairs of statistics of one district sharing an exact count (value and unit) but not their closing rate.
-
-    A *conflict* needs the same rate indicator, channel and period: then two rates describe one set of matters.
-    Anything else (another channel, another measure such as an on-time closure rate, another period) is a
-    ``shared_count`` note, never flagged. Statistics are bucketed by (district, role, count, unit) first, so the
-    check stays linear in the number of statistics rather than comparing every pair.
-    """
-    buckets: dict[tuple[Any, ...], list[Statistic]] = {}
-    for stat in stats:
-        rate = stat.closing_rate
-        if rate is None or rate["bound"] != EXACT or reported_rate_text(rate["value_text"]) is None:
-            continue
-        for role in ("received", "closed"):
-            count = getattr(stat, role)
-            if count is not None and count["bound"] == EXACT:
-                key = (stat.first("district_code"), role, as_count(count["value"], count["claim_id"]), count["unit"])
-                buckets.setdefault(key, []).append(stat)
-    rows, seen = [], set()
-    for (district, role, count, unit), members in buckets.items():
-        for a, b in combinations(members, 2):
-            rate_a, rate_b = a.closing_rate, b.closing_rate
-            text_a, text_b = reported_rate_text(rate_a["value_text"]), reported_rate_text(rate_b["value_text"])
-            if text_a == text_b or (a.statistic_id, b.statistic_id) in seen:
-                continue
-            seen.add((a.statistic_id, b.statistic_id))
-            differs = [what for what, x, y in (
-                ("channel", a.first("channel"), b.first("channel")),
-                ("measure", rate_a["indicator"], rate_b["indicator"]),
-                ("period", (a.first("period_start"), a.first("period_end")), (b.first("period_start"), b.first("period_end"))),
-            ) if x != y]
-            row = _base(a, rate_a, "shared_count" if differs else "conflict")
-            row["is_flagged"] = not differs
-            row["related_claim_id"] = rate_b["claim_id"]
-            row["reported_text"] = text_a
-            side = "denominator" if role == "received" else "numerator"
-            row[side] = count
-            row[f"{side}_claim_id"] = getattr(a, role)["claim_id"]
-            where = (names or {}).get(str(district), f"District {district}")
-            unit = unit or ""
-            both = (f"{_words(rate_a['indicator'])} {text_a}% ({rate_a['claim_id']}, channel {a.first('channel')}) and "
-                    f"{_words(rate_b['indicator'])} {text_b}% ({rate_b['claim_id']}, channel {b.first('channel')})")
-            if differs:
-                same_base = rate_a.get("rate_base") == rate_b.get("rate_base")
-                row["finding"] = (
-                    f"{where} reports {count}{unit} {role} in two statistics: {both}. Not a conflict: they differ in "
-                    f"{' and '.join(differs)}"
-                    + (", and would conflict only if both counted the same matters, which is not stated"
-                       if same_base else
-                       ", and the rates have different bases (an on-time closure rate is a share of the matters that "
-                       "fell due, not of those received), so both can hold even if the counts are the same matters")
-                    + ". No claim explains the equal count."
-                )
-            else:
-                row["finding"] = (
-                    f"Two statistics of {where.replace('District ', 'district ', 1)} report the same {count}{unit} {role} with different rates of the same "
-                    f"measure, channel and period: {both}. At most one rate can describe one set of {count} matters."
-                )
-            rows.append(row)
-    return rows
-
-
-def _words(indicator: str) -> str:
-    return str(indicator).replace("on_time", "on-time").replace("_", " ")

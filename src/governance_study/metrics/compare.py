@@ -11,9 +11,9 @@ only, no pair within a channel family, a GLM the data cannot identify. Nothing r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Iterable
 
 import pandas as pd
 
@@ -26,8 +26,21 @@ from governance_study.metrics.schemas import ComparabilitySchema, PairwiseSchema
 DIFFERENCE_METHODS: tuple[str, ...] = ("newcomb", "wald", "agresti-caffo")
 
 #: Columns of the resolution table a comparison reads.
-_NEEDED = ("statistic_id", "district_code", "channel", "channel_family", "source_id", "period_start", "period_end",
-           "rate_indicator", "received_indicator", "unit_received", "count_used", "nobs_used", "rate_basis")
+_NEEDED = (
+    "statistic_id",
+    "district_code",
+    "channel",
+    "channel_family",
+    "source_id",
+    "period_start",
+    "period_end",
+    "rate_indicator",
+    "received_indicator",
+    "unit_received",
+    "count_used",
+    "nobs_used",
+    "rate_basis",
+)
 
 
 class ComparisonError(ValueError):
@@ -73,8 +86,7 @@ def proportion_difference(
         if nobs < 1 or not 0 <= count <= nobs:
             raise ValueError(f"need 0 <= count <= nobs and nobs >= 1, got count={count!r}, nobs={nobs!r}")
     difference = count_a / nobs_a - count_b / nobs_b
-    low, high = confint_proportions_2indep(count_a, nobs_a, count_b, nobs_b, method=method, compare="diff",
-                                           alpha=alpha)
+    low, high = confint_proportions_2indep(count_a, nobs_a, count_b, nobs_b, method=method, compare="diff", alpha=alpha)
     # Wald-type intervals can cross -1 or 1 at the edges; a difference of proportions cannot.
     low, high = max(-1.0, float(low)), min(1.0, float(high))
     pooled = (count_a + count_b) / (nobs_a + nobs_b)
@@ -105,7 +117,8 @@ def usable_statistics(resolution: pd.DataFrame, districts: list[str] | None, wha
         if empty:
             detail = "; ".join(
                 f"{d} has {int((resolution['district_code'] == d).sum())} statistic(s), none with received and "
-                "closed counts (only reported rates, bounds or lone counts)" for d in empty
+                "closed counts (only reported rates, bounds or lone counts)"
+                for d in empty
             )
             raise ComparisonError(
                 f"{what}: no statistic with counts for district(s) {', '.join(empty)} ({detail}); "
@@ -180,9 +193,11 @@ def pairwise_differences(
                 f"{rows['district_code'].iloc[0]} has statistics with counts; a comparison needs two districts"
             )
     records = rows.to_dict("records")
-    pairs = [(a, b) for a, b in combinations(records, 2)
-             if a["district_code"] != b["district_code"] and a["channel_family"] == b["channel_family"]
-             and pd.notna(a["channel_family"])]
+    pairs = [
+        (a, b)
+        for a, b in combinations(records, 2)
+        if a["district_code"] != b["district_code"] and a["channel_family"] == b["channel_family"] and pd.notna(a["channel_family"])
+    ]
     if not pairs:
         by_district = "; ".join(
             f"{code}: {', '.join(sorted(group['channel_family'].dropna().astype(str).unique()))}"
@@ -194,18 +209,31 @@ def pairwise_differences(
         )
     out = []
     for a, b in pairs:
-        d = proportion_difference(int(a["count_used"]), int(a["nobs_used"]), int(b["count_used"]),
-                                  int(b["nobs_used"]), alpha=alpha, method=ci_method)
-        out.append({
-            "statistic_a": a["statistic_id"], "statistic_b": b["statistic_id"],
-            "district_code_a": a["district_code"], "district_code_b": b["district_code"],
-            "channel_family": a["channel_family"],
-            "closed_a": int(a["count_used"]), "received_a": int(a["nobs_used"]),
-            "closed_b": int(b["count_used"]), "received_b": int(b["nobs_used"]),
-            "rate_a_pct": 100 * a["count_used"] / a["nobs_used"], "rate_b_pct": 100 * b["count_used"] / b["nobs_used"],
-            "difference_pct": 100 * d.difference, "ci_low_pct": 100 * d.ci_low, "ci_high_pct": 100 * d.ci_high,
-            "ci_method": d.ci_method, "ci_level_pct": 100 * (1 - alpha), "z_stat": d.z_stat, "p_value": d.p_value,
-        })
+        d = proportion_difference(
+            int(a["count_used"]), int(a["nobs_used"]), int(b["count_used"]), int(b["nobs_used"]), alpha=alpha, method=ci_method
+        )
+        out.append(
+            {
+                "statistic_a": a["statistic_id"],
+                "statistic_b": b["statistic_id"],
+                "district_code_a": a["district_code"],
+                "district_code_b": b["district_code"],
+                "channel_family": a["channel_family"],
+                "closed_a": int(a["count_used"]),
+                "received_a": int(a["nobs_used"]),
+                "closed_b": int(b["count_used"]),
+                "received_b": int(b["nobs_used"]),
+                "rate_a_pct": 100 * a["count_used"] / a["nobs_used"],
+                "rate_b_pct": 100 * b["count_used"] / b["nobs_used"],
+                "difference_pct": 100 * d.difference,
+                "ci_low_pct": 100 * d.ci_low,
+                "ci_high_pct": 100 * d.ci_high,
+                "ci_method": d.ci_method,
+                "ci_level_pct": 100 * (1 - alpha),
+                "z_stat": d.z_stat,
+                "p_value": d.p_value,
+            }
+        )
     table = pd.DataFrame(out)
     table["p_adjusted"] = multipletests(table["p_value"].to_numpy(), alpha=alpha, method=correction)[1]
     table["correction"] = correction
@@ -215,22 +243,19 @@ def pairwise_differences(
     table["caveat"] = comparability["caveat"].to_numpy()
     for name in ("closed_a", "received_a", "closed_b", "received_b"):
         table[name] = table[name].astype("Int64")
-    for name in ("statistic_a", "statistic_b", "district_code_a", "district_code_b", "channel_family", "ci_method",
-                 "correction", "caveat"):
+    for name in ("statistic_a", "statistic_b", "district_code_a", "district_code_b", "channel_family", "ci_method", "correction", "caveat"):
         table[name] = table[name].astype("string")
     columns = list(PairwiseSchema.to_schema().columns)
     return PairwiseSchema.validate(table[columns])
 
 
-_CORRECTIONS = ("bonferroni", "sidak", "holm-sidak", "holm", "simes-hochberg", "hommel", "fdr_bh", "fdr_by",
-                "fdr_tsbh", "fdr_tsbky")
+_CORRECTIONS = ("bonferroni", "sidak", "holm-sidak", "holm", "simes-hochberg", "hommel", "fdr_bh", "fdr_by", "fdr_tsbh", "fdr_tsbky")
 
 
 def _check_correction(correction: str) -> None:
     if correction not in _CORRECTIONS:
         raise ValueError(
-            f"unknown multiple-testing correction {correction!r}: use a statsmodels multipletests method "
-            f"({', '.join(_CORRECTIONS)})"
+            f"unknown multiple-testing correction {correction!r}: use a statsmodels multipletests method ({', '.join(_CORRECTIONS)})"
         )
 
 
@@ -246,7 +271,7 @@ def comparability_table(resolution: pd.DataFrame, pairs: Iterable[tuple[str, str
     source_id_b``; ``same_channel, same_channel_family, same_period, same_definition, same_source``;
     ``is_like_for_like`` = same channel, period and definition; ``caveat``: a sentence saying what differs.
 
-    Formula: equality of the fields named. Reference: DESIGN section 4 (like-for-like comparisons).
+    Formula: equality of the fields named. Reference: docs/architecture.md ("What may be compared").
 
     >>> from governance_study.metrics.examples import heping_2023
     >>> from governance_study.metrics.resolution import resolution_table
@@ -307,8 +332,10 @@ def _comparability_row(a: dict, b: dict) -> dict:
     if not same_definition:
         differences.append(f"definitions differ ({measure_definition(a)} vs {measure_definition(b)})")
     if like:
-        caveat = (f"Like for like in channel ({a['channel']}), period ({_period_text(a)}) and definition "
-                  f"({measure_definition(a)}); still self-reported publicity figures.")
+        caveat = (
+            f"Like for like in channel ({a['channel']}), period ({_period_text(a)}) and definition "
+            f"({measure_definition(a)}); still self-reported publicity figures."
+        )
     else:
         caveat = "Not like for like: " + "; ".join(differences) + "."
     if not same_source:
@@ -317,13 +344,23 @@ def _comparability_row(a: dict, b: dict) -> dict:
     if implied:
         caveat += f" Closed counts implied by a reported rate, not reported: {', '.join(implied)}."
     return {
-        "statistic_a": a["statistic_id"], "statistic_b": b["statistic_id"],
-        "district_code_a": a["district_code"], "district_code_b": b["district_code"],
-        "channel_a": _text(a["channel"]), "channel_b": _text(b["channel"]),
-        "period_a": _period_text(a), "period_b": _period_text(b),
-        "definition_a": measure_definition(a), "definition_b": measure_definition(b),
-        "source_id_a": a["source_id"], "source_id_b": b["source_id"],
-        "same_channel": same_channel, "same_channel_family": same_family, "same_period": same_period,
-        "same_definition": same_definition, "same_source": same_source, "is_like_for_like": like,
+        "statistic_a": a["statistic_id"],
+        "statistic_b": b["statistic_id"],
+        "district_code_a": a["district_code"],
+        "district_code_b": b["district_code"],
+        "channel_a": _text(a["channel"]),
+        "channel_b": _text(b["channel"]),
+        "period_a": _period_text(a),
+        "period_b": _period_text(b),
+        "definition_a": measure_definition(a),
+        "definition_b": measure_definition(b),
+        "source_id_a": a["source_id"],
+        "source_id_b": b["source_id"],
+        "same_channel": same_channel,
+        "same_channel_family": same_family,
+        "same_period": same_period,
+        "same_definition": same_definition,
+        "same_source": same_source,
+        "is_like_for_like": like,
         "caveat": caveat,
     }

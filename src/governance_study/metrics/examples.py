@@ -8,7 +8,8 @@ real findings; :func:`invented_district` makes up figures for a second district,
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -49,17 +50,48 @@ INDICATOR_RULES: dict[str, tuple[str | None, bool, bool]] = {
 
 #: channel -> channel_family (as in ``data/raw/reference/channels.csv``).
 CHANNEL_FAMILIES: dict[str, str] = {
-    "grid": "grid", "petition": "petition", "mediation_centre": "mediation", "enterprise_service": "enterprise",
-    "whistle": "whistle", "platform": "platform", "community": "community", "department": "department",
-    "district_leadership": "district", "multi_channel": "multi", "volunteering": "volunteering",
-    "publicity": "publicity", "general": "general",
+    "grid": "grid",
+    "petition": "petition",
+    "mediation_centre": "mediation",
+    "enterprise_service": "enterprise",
+    "whistle": "whistle",
+    "platform": "platform",
+    "community": "community",
+    "department": "department",
+    "district_leadership": "district",
+    "multi_channel": "multi",
+    "volunteering": "volunteering",
+    "publicity": "publicity",
+    "general": "general",
 }
 
 #: Columns of the verified claims table, in order (the metrics' input interface).
 COLUMNS: tuple[str, ...] = (
-    "claim_id", "source_id", "district_code", "subunit", "indicator", "family", "kind", "role", "rate_base",
-    "is_closing_rate", "is_per_resident_comparable", "channel", "channel_family", "value", "value_text", "bound", "unit", "quote", "period_start", "period_end",
-    "period_rule", "group_id", "note", "published", "outlet",
+    "claim_id",
+    "source_id",
+    "district_code",
+    "subunit",
+    "indicator",
+    "family",
+    "kind",
+    "role",
+    "rate_base",
+    "is_closing_rate",
+    "is_per_resident_comparable",
+    "channel",
+    "channel_family",
+    "value",
+    "value_text",
+    "bound",
+    "unit",
+    "quote",
+    "period_start",
+    "period_end",
+    "period_rule",
+    "group_id",
+    "note",
+    "published",
+    "outlet",
 )
 
 _MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
@@ -98,14 +130,31 @@ def claim(
     family, kind, role = INDICATOR_ROLES[indicator]
     base, closing, per_resident = INDICATOR_RULES.get(indicator, (None, False, family in ("participation", "capacity")))
     return {
-        "claim_id": claim_id, "source_id": source_id, "district_code": district_code, "subunit": subunit,
-        "indicator": indicator, "family": family, "kind": kind, "role": role, "rate_base": base,
-        "is_closing_rate": closing, "is_per_resident_comparable": per_resident, "channel": channel,
+        "claim_id": claim_id,
+        "source_id": source_id,
+        "district_code": district_code,
+        "subunit": subunit,
+        "indicator": indicator,
+        "family": family,
+        "kind": kind,
+        "role": role,
+        "rate_base": base,
+        "is_closing_rate": closing,
+        "is_per_resident_comparable": per_resident,
+        "channel": channel,
         "channel_family": CHANNEL_FAMILIES[channel],
-        "value": _value_of(value_text) if value is None else float(value), "value_text": value_text,
-        "bound": bound, "unit": unit if unit is not None else value_text[-1], "quote": value_text,
-        "period_start": period_start, "period_end": period_end, "period_rule": None, "group_id": group_id,
-        "note": None, "published": period_end, "outlet": None,
+        "value": _value_of(value_text) if value is None else float(value),
+        "value_text": value_text,
+        "bound": bound,
+        "unit": unit if unit is not None else value_text[-1],
+        "quote": value_text,
+        "period_start": period_start,
+        "period_end": period_end,
+        "period_rule": None,
+        "group_id": group_id,
+        "note": None,
+        "published": period_end,
+        "outlet": None,
     }
 
 
@@ -135,47 +184,66 @@ def heping_2023() -> pd.DataFrame:
     15
     """
     src = "tjxfw-heping-2023-12-16"
-    return claims_frame([
-        claim("hp-petition-received", "requests_received", "657件", group_id="hp-petition", channel="petition",
-              source_id=src),
-        claim("hp-petition-acceptance", "acceptance_rate", "100%", group_id="hp-petition", channel="petition",
-              source_id=src),
-        claim("hp-petition-on-time-closure", "on_time_closure_rate", "100%", group_id="hp-petition",
-              channel="petition", source_id=src),
-        claim("hp-mediation-received", "requests_received", "657件", group_id="hp-mediation",
-              channel="mediation_centre", source_id=src),
-        claim("hp-mediation-closed", "requests_closed", "591件", group_id="hp-mediation",
-              channel="mediation_centre", source_id=src),
-        claim("hp-mediation-closure", "closure_rate", "89.9%", group_id="hp-mediation",
-              channel="mediation_centre", source_id=src),
-        claim("hp-grid-workers", "grid_workers", "864名", source_id=src),
-        claim("hp-grid-received", "requests_received", "821件", group_id="hp-grid", channel="grid", source_id=src),
-        claim("hp-grid-acceptance", "acceptance_rate", "100%", group_id="hp-grid", channel="grid", source_id=src),
-        claim("hp-grid-closure", "closure_rate", "94.6%", group_id="hp-grid", channel="grid", source_id=src),
-        claim("hp-enterprise-solved", "requests_closed", "577个", group_id="hp-enterprise",
-              channel="enterprise_service", source_id=src),
-        claim("hp-enterprise-solution", "solution_rate", "98.27%", group_id="hp-enterprise",
-              channel="enterprise_service", source_id=src),
-        claim("hp-enterprise-satisfaction", "satisfaction_rate", "99.75%", group_id="hp-enterprise",
-              channel="enterprise_service", source_id=src),
-        claim("hp-whistle-calls", "whistle_calls", "215次", group_id="hp-whistle", channel="whistle",
-              source_id=src),
-        claim("hp-whistle-solved", "requests_closed", "183个", group_id="hp-whistle", channel="whistle",
-              source_id=src),
-    ])
+    return claims_frame(
+        [
+            claim("hp-petition-received", "requests_received", "657件", group_id="hp-petition", channel="petition", source_id=src),
+            claim("hp-petition-acceptance", "acceptance_rate", "100%", group_id="hp-petition", channel="petition", source_id=src),
+            claim("hp-petition-on-time-closure", "on_time_closure_rate", "100%", group_id="hp-petition", channel="petition", source_id=src),
+            claim(
+                "hp-mediation-received", "requests_received", "657件", group_id="hp-mediation", channel="mediation_centre", source_id=src
+            ),
+            claim("hp-mediation-closed", "requests_closed", "591件", group_id="hp-mediation", channel="mediation_centre", source_id=src),
+            claim("hp-mediation-closure", "closure_rate", "89.9%", group_id="hp-mediation", channel="mediation_centre", source_id=src),
+            claim("hp-grid-workers", "grid_workers", "864名", source_id=src),
+            claim("hp-grid-received", "requests_received", "821件", group_id="hp-grid", channel="grid", source_id=src),
+            claim("hp-grid-acceptance", "acceptance_rate", "100%", group_id="hp-grid", channel="grid", source_id=src),
+            claim("hp-grid-closure", "closure_rate", "94.6%", group_id="hp-grid", channel="grid", source_id=src),
+            claim(
+                "hp-enterprise-solved", "requests_closed", "577个", group_id="hp-enterprise", channel="enterprise_service", source_id=src
+            ),
+            claim(
+                "hp-enterprise-solution", "solution_rate", "98.27%", group_id="hp-enterprise", channel="enterprise_service", source_id=src
+            ),
+            claim(
+                "hp-enterprise-satisfaction",
+                "satisfaction_rate",
+                "99.75%",
+                group_id="hp-enterprise",
+                channel="enterprise_service",
+                source_id=src,
+            ),
+            claim("hp-whistle-calls", "whistle_calls", "215次", group_id="hp-whistle", channel="whistle", source_id=src),
+            claim("hp-whistle-solved", "requests_closed", "183个", group_id="hp-whistle", channel="whistle", source_id=src),
+        ]
+    )
 
 
-def invented_district(district_code: str = "120116", received: int = 400, closed: int = 352,
-                      channel: str = "grid") -> pd.DataFrame:
+def invented_district(district_code: str = "120116", received: int = 400, closed: int = 352, channel: str = "grid") -> pd.DataFrame:
     """An INVENTED statistic (received, closed) for another district, so that examples can compare districts.
 
     >>> invented_district()["value"].tolist()
     [400.0, 352.0]
     """
     key = f"invented-{district_code}-{channel}"
-    return claims_frame([
-        claim(f"{key}-received", "requests_received", f"{received}件", group_id=key, channel=channel,
-              district_code=district_code, source_id="invented"),
-        claim(f"{key}-closed", "requests_closed", f"{closed}件", group_id=key, channel=channel,
-              district_code=district_code, source_id="invented"),
-    ])
+    return claims_frame(
+        [
+            claim(
+                f"{key}-received",
+                "requests_received",
+                f"{received}件",
+                group_id=key,
+                channel=channel,
+                district_code=district_code,
+                source_id="invented",
+            ),
+            claim(
+                f"{key}-closed",
+                "requests_closed",
+                f"{closed}件",
+                group_id=key,
+                channel=channel,
+                district_code=district_code,
+                source_id="invented",
+            ),
+        ]
+    )

@@ -86,8 +86,9 @@ def fit_glm(resolution: pd.DataFrame, *, districts: list[str] | None = None, alp
         kinds[f"channel_family[{family}]"] = ("channel_family", family)
     design = pd.DataFrame(columns)
     if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
-        layout = "; ".join(f"{code}: {', '.join(sorted(g['channel_family'].astype(str).unique()))}"
-                           for code, g in rows.groupby("district_code"))
+        layout = "; ".join(
+            f"{code}: {', '.join(sorted(g['channel_family'].astype(str).unique()))}" for code, g in rows.groupby("district_code")
+        )
         raise ComparisonError(
             "fit_glm: district and channel family are confounded (each district's statistics come from channel "
             f"families no other district shares: {layout}), so their effects cannot be separated; compare "
@@ -109,17 +110,19 @@ def fit_glm(resolution: pd.DataFrame, *, districts: list[str] | None = None, alp
             "quasi-separation); compare pairwise instead"
         )
     ci = np.asarray(fit.conf_int(alpha=alpha))
-    table = pd.DataFrame({
-        "term": list(columns),
-        "term_kind": [kinds[t][0] for t in columns],
-        "level": [kinds[t][1] for t in columns],
-        "coef_log_odds": np.asarray(fit.params, dtype=float),
-        "std_err": np.asarray(fit.bse, dtype=float),
-        "z_stat": np.asarray(fit.tvalues, dtype=float),
-        "p_value": np.asarray(fit.pvalues, dtype=float),
-        "ci_low_log_odds": ci[:, 0],
-        "ci_high_log_odds": ci[:, 1],
-    })
+    table = pd.DataFrame(
+        {
+            "term": list(columns),
+            "term_kind": [kinds[t][0] for t in columns],
+            "level": [kinds[t][1] for t in columns],
+            "coef_log_odds": np.asarray(fit.params, dtype=float),
+            "std_err": np.asarray(fit.bse, dtype=float),
+            "z_stat": np.asarray(fit.tvalues, dtype=float),
+            "p_value": np.asarray(fit.pvalues, dtype=float),
+            "ci_low_log_odds": ci[:, 0],
+            "ci_high_log_odds": ci[:, 1],
+        }
+    )
     table["odds_ratio"] = np.exp(table["coef_log_odds"])
     table["odds_ratio_ci_low"] = np.exp(table["ci_low_log_odds"])
     table["odds_ratio_ci_high"] = np.exp(table["ci_high_log_odds"])
@@ -130,9 +133,13 @@ def fit_glm(resolution: pd.DataFrame, *, districts: list[str] | None = None, alp
     return GlmResult(
         table=table,
         caveats=_glm_caveats(rows, codes, families, df_resid, float(fit.pearson_chi2)),
-        n_statistics=len(rows), n_districts=len(codes), reference_district=codes[0],
-        reference_channel_family=families[0] if len(families) > 1 else None, df_resid=df_resid,
-        deviance=float(fit.deviance), pearson_chi2=float(fit.pearson_chi2),
+        n_statistics=len(rows),
+        n_districts=len(codes),
+        reference_district=codes[0],
+        reference_channel_family=families[0] if len(families) > 1 else None,
+        df_resid=df_resid,
+        deviance=float(fit.deviance),
+        pearson_chi2=float(fit.pearson_chi2),
         statistic_ids=rows["statistic_id"].astype(str).tolist(),
     )
 
@@ -164,20 +171,22 @@ def _glm_caveats(rows: pd.DataFrame, codes: list[str], families: list[str], df_r
         caveats.append(f"All statistics are in channel family {families[0]}: no channel term.")
     periods = sorted({f"{s} to {e}" for s, e in zip(rows["period_start"].astype(str), rows["period_end"].astype(str))})
     if len(periods) > 1:
-        caveats.append(f"Statistics cover {len(periods)} different periods ({'; '.join(periods)}): "
-                       "district effects absorb differences in time.")
+        caveats.append(
+            f"Statistics cover {len(periods)} different periods ({'; '.join(periods)}): district effects absorb differences in time."
+        )
     definitions = sorted({measure_definition(r) for r in rows.to_dict("records")})
     if len(definitions) > 1:
-        caveats.append(f"Definitions differ ({'; '.join(definitions)}): a closure rate and a solution rate are "
-                       "not the same measure.")
+        caveats.append(f"Definitions differ ({'; '.join(definitions)}): a closure rate and a solution rate are not the same measure.")
     implied = rows.loc[rows["rate_basis"] == "implied", "statistic_id"].astype(str).tolist()
     if implied:
-        caveats.append(f"{len(implied)} statistic(s) use closed counts implied by a reported rate: "
-                       f"{', '.join(implied)}.")
+        caveats.append(f"{len(implied)} statistic(s) use closed counts implied by a reported rate: {', '.join(implied)}.")
     if df_resid == 0:
-        caveats.append("Saturated model (as many parameters as statistics): the fit reproduces the data and "
-                       "there is no goodness-of-fit check.")
+        caveats.append(
+            "Saturated model (as many parameters as statistics): the fit reproduces the data and there is no goodness-of-fit check."
+        )
     elif chi2 / df_resid > 1.5:
-        caveats.append(f"Overdispersed: Pearson chi2 / df = {chi2 / df_resid:.1f} (> 1.5), so the standard errors "
-                       "are too small; treat the p-values as optimistic.")
+        caveats.append(
+            f"Overdispersed: Pearson chi2 / df = {chi2 / df_resid:.1f} (> 1.5), so the standard errors "
+            "are too small; treat the p-values as optimistic."
+        )
     return caveats

@@ -207,9 +207,7 @@ def min_denominator(reported_text: str, rule: Rule, max_n: int = 100_000) -> int
     return n if n <= max_n else None
 
 
-def _simplest_in(
-    low_num: int, low_den: int, high_num: int, high_den: int, *, lower_closed: bool, upper_closed: bool
-) -> tuple[int, int]:
+def _simplest_in(low_num: int, low_den: int, high_num: int, high_den: int, *, lower_closed: bool, upper_closed: bool) -> tuple[int, int]:
     """The fraction (numerator, denominator) with the smallest denominator strictly or closedly between
     ``low_num/low_den`` and ``high_num/high_den`` (``high_den == 0`` means no upper end); positive denominators.
 
@@ -224,10 +222,7 @@ def _simplest_in(
     whole = low_num // low_den
     low_rest = low_num - whole * low_den  # lower - whole = low_rest / low_den, in [0, 1)
     high_rest = high_num - whole * high_den  # upper - whole = high_rest / high_den, in (0, 1]
-    num, den = _simplest_in(
-        high_den, high_rest, low_den if low_rest else 1, low_rest,
-        lower_closed=upper_closed, upper_closed=lower_closed,
-    )
+    num, den = _simplest_in(high_den, high_rest, low_den if low_rest else 1, low_rest, lower_closed=upper_closed, upper_closed=lower_closed)
     return whole * num + den, num
 
 

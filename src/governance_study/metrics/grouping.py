@@ -17,14 +17,40 @@ import pandas as pd
 #: ``is_closing_rate`` and ``is_per_resident_comparable`` carry the vocabulary's rules (indicators.csv) into the
 #: metrics, so that what a measure may be compared with is decided by data, not by lists in the code.
 CLAIM_COLUMNS: tuple[str, ...] = (
-    "claim_id", "source_id", "district_code", "subunit", "indicator", "family", "kind", "role", "rate_base",
-    "is_closing_rate", "is_per_resident_comparable", "channel", "channel_family", "value", "value_text", "bound",
-    "unit", "period_start", "period_end", "group_id",
+    "claim_id",
+    "source_id",
+    "district_code",
+    "subunit",
+    "indicator",
+    "family",
+    "kind",
+    "role",
+    "rate_base",
+    "is_closing_rate",
+    "is_per_resident_comparable",
+    "channel",
+    "channel_family",
+    "value",
+    "value_text",
+    "bound",
+    "unit",
+    "period_start",
+    "period_end",
+    "group_id",
 )
 
 #: The base of a rate that is a share of the statistic's own received count: only such a rate can be checked
 #: against that count, and only a closing rate with this base implies a closed count (and gets an interval).
 RECEIVED_BASE = "received"
+
+
+def indicator_words(indicator: str) -> str:
+    """An indicator id in words for a sentence ("on_time_closure_rate" -> "on-time closure rate").
+
+    >>> indicator_words("on_time_closure_rate")
+    'on-time closure rate'
+    """
+    return str(indicator).replace("on_time", "on-time").replace("_", " ")
 
 
 def is_closing(claim: dict[str, Any]) -> bool:
@@ -63,9 +89,7 @@ def require_columns(frame: pd.DataFrame, columns: tuple[str, ...] | list[str], t
     """
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ClaimsError(
-            f"{table} is missing column(s) {', '.join(missing)}; present: {', '.join(map(str, frame.columns))}"
-        )
+        raise ClaimsError(f"{table} is missing column(s) {', '.join(missing)}; present: {', '.join(map(str, frame.columns))}")
 
 
 def clean(value: Any) -> Any:
@@ -157,8 +181,7 @@ def group_statistics(claims: pd.DataFrame) -> list[Statistic]:
     >>> [(s.statistic_id, s.received["claim_id"] if s.received else None) for s in group_statistics(claims)]
     [('a', 'a-in'), ('b', None)]
     """
-    require_columns(claims, ["claim_id", "group_id", "role", "indicator", "district_code", "source_id", "channel"],
-                    "claims")
+    require_columns(claims, ["claim_id", "group_id", "role", "indicator", "district_code", "source_id", "channel"], "claims")
     by_key: dict[str, Statistic] = {}
     for claim in records(claims, CLAIM_COLUMNS):
         key = claim["group_id"] if claim["group_id"] is not None else claim["claim_id"]

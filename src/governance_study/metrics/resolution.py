@@ -31,6 +31,7 @@ from governance_study.metrics.grouping import (
     Statistic,
     as_count,
     group_statistics,
+    indicator_words,
     is_share_of_received,
     require_columns,
 )
@@ -40,6 +41,7 @@ from governance_study.metrics.schemas import ResolutionSchema
 CI_METHODS: tuple[str, ...] = ("wilson", "beta", "agresti_coull", "jeffreys", "normal", "binom_test")
 
 #: Output columns, in order (documented in :func:`resolution_table`).
+# fmt: off
 RESOLUTION_COLUMNS: tuple[str, ...] = (
     "statistic_id", "group_id", "district_code", "subunit", "channel", "channel_family", "source_id",
     "period_start", "period_end",
@@ -50,9 +52,12 @@ RESOLUTION_COLUMNS: tuple[str, ...] = (
     "count_used", "nobs_used", "rate_pct", "ci_low_pct", "ci_high_pct", "ci_method", "ci_level_pct",
     "rate_basis", "has_unit_mismatch", "has_closed_above_received", "has_bounded_count", "note",
 )
+# fmt: on
 
+# fmt: off
 _INT_COLUMNS = ("received", "closed", "consistent_closed_min", "consistent_closed_max",
                 "consistent_received_min", "consistent_received_max", "count_used", "nobs_used")
+# fmt: on
 _FLOAT_COLUMNS = ("reported_rate_pct", "rate_pct", "ci_low_pct", "ci_high_pct", "ci_level_pct")
 _BOOL_COLUMNS = ("has_unit_mismatch", "has_closed_above_received", "has_bounded_count")
 
@@ -180,8 +185,7 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
         closed_range = _union_bounds([grim.numerator_bounds(rate_text, n_exact, r) for r in grim.RULES])
     if rate_text is not None and k_exact is not None and share_of_received:
         received_range = _received_range(rate_text, k_exact)
-    if (rate_text is not None and share_of_received and n_exact is not None and k_exact is not None
-            and not unit_mismatch and not above):
+    if rate_text is not None and share_of_received and n_exact is not None and k_exact is not None and not unit_mismatch and not above:
         rules_text = grim.describe_rules(grim.rules_passed(rate_text, k_exact, n_exact))
 
     count_used = nobs_used = None
@@ -198,7 +202,7 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
         count_used, nobs_used, basis = k_exact, n_exact, "recomputed"
         if rate_text is not None and not share_of_received:
             notes.append(
-                f"The reported {_words(rate['indicator'])} {rate_text}% is a share of the matters "
+                f"The reported {indicator_words(rate['indicator'])} {rate_text}% is a share of the matters "
                 f"{_BASE_WORDS.get(str(rate.get('rate_base')), 'of an unstated set')}, not of those received, so it is "
                 f"not checked against {k_exact}/{n_exact}."
             )
@@ -216,18 +220,18 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
     elif n_exact is not None and closed_range[0] is not None and k is None:
         count_used, nobs_used, basis = _implied_count(rate_text, n_exact, closed_range), n_exact, "implied"
         lo, hi = closed_range
-        span = (f"only {lo} fits" if lo == hi
-                else f"{lo} to {hi} fit; the interval covers all of them, and the rate shown uses {count_used}, "
-                     "the one nearest the reported rate")
-        notes.append(
-            f"Closed count implied by the reported {rate_text}% of {n_exact} received: {span} "
-            "(half-up rounding or truncation)."
+        span = (
+            f"only {lo} fits"
+            if lo == hi
+            else f"{lo} to {hi} fit; the interval covers all of them, and the rate shown uses {count_used}, "
+            "the one nearest the reported rate"
         )
+        notes.append(f"Closed count implied by the reported {rate_text}% of {n_exact} received: {span} (half-up rounding or truncation).")
     elif rate_text is not None:
         basis = "reported"
         if rate_text is not None and not share_of_received:
             notes.append(
-                f"The reported {_words(rate['indicator'])} {rate_text}% is a share of the matters "
+                f"The reported {indicator_words(rate['indicator'])} {rate_text}% is a share of the matters "
                 f"{_BASE_WORDS.get(str(rate.get('rate_base')), 'of an unstated set')}, not of those received: it "
                 "implies no closed count, so no interval."
             )
@@ -237,15 +241,15 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
             notes.append("No exact received count: the reported rate has no denominator, so no interval.")
     if bounded:
         notes.append(
-            "A count is a bound (" + ", ".join(_show(c) for c in (received, closed) if c and c["bound"] != EXACT)
+            "A count is a bound ("
+            + ", ".join(_show(c) for c in (received, closed) if c and c["bound"] != EXACT)
             + "), not a value: no rate is recomputed from it."
         )
     if rate_text is not None and k_exact is not None and n is None and share_of_received:
         if received_range[0] is None:
             notes.append(f"No whole number of received matters n gives {k_exact}/n = {rate_text}%.")
         else:
-            notes.append(f"The received count is not reported; {k_exact}/n gives {rate_text}% for n = "
-                         f"{_span(received_range)}.")
+            notes.append(f"The received count is not reported; {k_exact}/n gives {rate_text}% for n = {_span(received_range)}.")
 
     if basis == "none" and rate_text is not None:
         basis = "reported"  # the counts cannot be used, but the article's own rate still stands as reported
@@ -256,7 +260,7 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
     ci_method = None
     if count_used is not None:
         rate_pct = 100 * count_used / nobs_used
-        low_k, high_k = (closed_range if basis == "implied" else (count_used, count_used))
+        low_k, high_k = closed_range if basis == "implied" else (count_used, count_used)
         low = proportion_interval(low_k, nobs_used, method=method, alpha=alpha)[0]
         high = proportion_interval(high_k, nobs_used, method=method, alpha=alpha)[1]
         ci_low, ci_high, ci_method = 100 * low, 100 * high, method
@@ -307,12 +311,10 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
 
 
 #: What a rate that is not a share of the received count is a share of, in words (``rate_base``).
+# fmt: off
 _BASE_WORDS = {"due": "that fell due in the period", "surveyed": "surveyed or rated", "closed": "closed",
                "unknown": "of an unstated set"}
-
-
-def _words(indicator: str) -> str:
-    return str(indicator).replace("on_time", "on-time").replace("_", " ")
+# fmt: on
 
 
 def reported_rate_text(value_text: str | None) -> str | None:

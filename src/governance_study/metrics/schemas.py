@@ -57,23 +57,35 @@ class ResolutionSchema(pa.DataFrameModel):
     closed_claim_id: Series[str] = _text("Claim of the closed count.")
     rate_indicator: Series[str] = _text("closure_rate or solution_rate, when a closing rate is reported.")
     rate_claim_id: Series[str] = _text("Claim of the reported closing rate.")
-    reported_rate_text: Series[str] = _text("The reported rate's digits as written ('89.9'; '90.0' is not '90').",
-                                            str_matches=r"^\d+(\.\d+)?$")
+    reported_rate_text: Series[str] = _text(
+        "The reported rate's digits as written ('89.9'; '90.0' is not '90').", str_matches=r"^\d+(\.\d+)?$"
+    )
     reported_rate_pct: Series[float] = _pct("The reported closing rate, percent.")
-    rules_consistent: Series[str] = _text("Rounding rules under which closed/received gives the reported text "
-                                          "('truncate', 'half_up, truncate', 'none'); empty when not checkable.")
-    consistent_closed_min: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Smallest closed count k with k/received giving the reported rate (half-up or truncation).")
+    rules_consistent: Series[str] = _text(
+        "Rounding rules under which closed/received gives the reported text "
+        "('truncate', 'half_up, truncate', 'none'); empty when not checkable."
+    )
+    consistent_closed_min: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=0, description="Smallest closed count k with k/received giving the reported rate (half-up or truncation)."
+    )
     consistent_closed_max: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Largest such closed count.")
-    consistent_received_min: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Smallest received count n with closed/n giving the reported rate, when received is not reported.")
+    consistent_received_min: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=1, description="Smallest received count n with closed/n giving the reported rate, when received is not reported."
+    )
     consistent_received_max: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Largest such received count.")
-    count_used: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Closed count the rate and interval use (reported, or implied by the rate).")
+    count_used: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=0, description="Closed count the rate and interval use (reported, or implied by the rate)."
+    )
     nobs_used: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Received count the rate and interval use.")
     rate_pct: Series[float] = _pct("Closing rate, percent: 100 * count_used / nobs_used, or the reported rate when there are no counts.")
     ci_low_pct: Series[float] = _pct("Lower limit of the interval, percent.")
     ci_high_pct: Series[float] = _pct("Upper limit of the interval, percent.")
     ci_method: Series[str] = _text("Interval method (statsmodels proportion_confint name; wilson by default).")
     ci_level_pct: Series[float] = pa.Field(nullable=True, gt=0, lt=100, description="Confidence level, percent.")
-    rate_basis: Series[str] = pa.Field(isin=RATE_BASES, description="recomputed (from counts), implied (closed implied by a reported rate of a known received count), reported (rate only) or none.")
+    rate_basis: Series[str] = pa.Field(
+        isin=RATE_BASES,
+        description="recomputed (from counts), implied (closed implied by a reported rate of a known received count), reported (rate only) or none.",
+    )
     has_unit_mismatch: Series[bool] = pa.Field(description="Received and closed are counted in different units.")
     has_closed_above_received: Series[bool] = pa.Field(description="More closed than received.")
     has_bounded_count: Series[bool] = pa.Field(description="A count is a bound (余, 多, 超过, 约), not a value.")
@@ -110,17 +122,25 @@ class ParticipationSchema(pa.DataFrameModel):
     district_name_en: Series[str] = pa.Field(description="District name in English.")
     subunit: Series[str] = _text("Street, community or park; empty for the whole district.")
     indicator: Series[str] = pa.Field(description="Indicator id.")
-    channel: Series[str] = pa.Field(description="Channel of the claim: with indicator and unit, what a like-for-like comparison across districts shares.")
+    channel: Series[str] = pa.Field(
+        description="Channel of the claim: with indicator and unit, what a like-for-like comparison across districts shares."
+    )
     family: Series[str] = pa.Field(isin=["participation", "capacity"], description="Indicator family.")
     value: Series[float] = pa.Field(ge=0, description="The claim's normalised value.")
     value_text: Series[str] = pa.Field(description="The number as written (9.5万余件).")
     bound: Series[str] = pa.Field(isin=BOUNDS, description="How value bounds the true figure; the intensity has the same bound.")
     is_lower_bound: Series[bool] = pa.Field(description="bound is at_least or more_than: the value and the intensity are lower bounds.")
     unit: Series[str] = _text("Unit or measure word (名, 个, 人次, ...).")
-    population: Series[pd.Int64Dtype] = pa.Field(nullable=True, gt=0, description="Census 2020 resident population of the district; empty for a subunit's figure.")
+    population: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, gt=0, description="Census 2020 resident population of the district; empty for a subunit's figure."
+    )
     per: Series[pd.Int64Dtype] = pa.Field(gt=0, description="Residents the intensity is expressed per.")
     # Named for ``per`` (per_10k, per_1k, ...): participation_table renames it when ``per`` is not 10,000.
-    per_10k: Series[float] = pa.Field(nullable=True, ge=0, description="value / population * per: count per `per` residents (per_10k: per 10,000), with the claim's bound.")
+    per_10k: Series[float] = pa.Field(
+        nullable=True,
+        ge=0,
+        description="value / population * per: count per `per` residents (per_10k: per 10,000), with the claim's bound.",
+    )
     period_start: Series[str] = _text("First day of a flow; empty for a stock.")
     period_end: Series[str] = _text("Last day of a flow, or the date a stock is stated for.")
     caveat: Series[str] = _text("What the number is not: bounds, person-times, subunit, dates.")
@@ -146,7 +166,9 @@ class RatioSchema(pa.DataFrameModel):
     numerator_bound: Series[str] = pa.Field(isin=BOUNDS, description="Bound of the numerator.")
     denominator_bound: Series[str] = pa.Field(isin=BOUNDS, description="Bound of the denominator.")
     ratio_value: Series[float] = pa.Field(ge=0, description="numerator_value / denominator_value.")
-    ratio_bound: Series[str] = pa.Field(isin=RATIO_BOUNDS, description="What the ratio is: exact, approx, at_least, more_than, at_most, less_than or indeterminate.")
+    ratio_bound: Series[str] = pa.Field(
+        isin=RATIO_BOUNDS, description="What the ratio is: exact, approx, at_least, more_than, at_most, less_than or indeterminate."
+    )
     numerator_source_id: Series[str] = pa.Field(description="Source of the numerator (census-2020 for the census).")
     denominator_source_id: Series[str] = pa.Field(description="Source of the denominator.")
     numerator_period_start: Series[str] = _text("Period start of the numerator.")
@@ -156,11 +178,12 @@ class RatioSchema(pa.DataFrameModel):
     is_same_period: Series[bool] = pa.Field(description="Numerator and denominator cover the same period.")
     is_same_source: Series[bool] = pa.Field(description="Numerator and denominator come from the same source.")
     caveat: Series[str] = pa.Field(description="What differs between numerator and denominator, in words.")
-    comparable_with: Series[str] = _text("Other districts (codes, ;-separated) whose row of the same ratio is like for "
-                                         "like: same indicators, same kind of source and same year on each side.")
+    comparable_with: Series[str] = _text(
+        "Other districts (codes, ;-separated) whose row of the same ratio is like for "
+        "like: same indicators, same kind of source and same year on each side."
+    )
     is_comparable_across_districts: Series[bool] = pa.Field(description="comparable_with is not empty.")
-    comparability: Series[str] = pa.Field(description="The verdict across districts in words: like for like with whom, "
-                                          "or what differs.")
+    comparability: Series[str] = pa.Field(description="The verdict across districts in words: like for like with whom, or what differs.")
 
     class Config:
         strict = True
@@ -177,22 +200,33 @@ class AuditSchema(pa.DataFrameModel):
     group_id: Series[str] = _text("group_id as written; empty for a lone claim.")
     statistic_id: Series[str] = pa.Field(description="group_id, or the claim_id of a lone claim.")
     district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code.")
-    check: Series[str] = pa.Field(isin=AUDIT_CHECKS, description="grim, conflict (same measure, channel and period), shared_count (a note: "
-                                  "one count in statistics of different channel, measure or period), unit_mismatch "
-                                  "or closed_above_received.")
+    check: Series[str] = pa.Field(
+        isin=AUDIT_CHECKS,
+        description="grim, conflict (same measure, channel and period), shared_count (a note: "
+        "one count in statistics of different channel, measure or period), unit_mismatch "
+        "or closed_above_received.",
+    )
     indicator: Series[str] = _text("Indicator of claim_id.")
     reported_text: Series[str] = _text("The reported rate's digits as written ('89.9').")
     numerator: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Reported closed count used by the check.")
     numerator_claim_id: Series[str] = _text("The claim numerator comes from (the closed count); empty when numerator is.")
     denominator: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Reported received count used by the check.")
     denominator_claim_id: Series[str] = _text("The claim denominator comes from (the received count); empty when denominator is.")
-    consistent_half_up: Series[pd.BooleanDtype] = pa.Field(nullable=True, description="The reported figures can give the text under half-up rounding; empty if not tested.")
+    consistent_half_up: Series[pd.BooleanDtype] = pa.Field(
+        nullable=True, description="The reported figures can give the text under half-up rounding; empty if not tested."
+    )
     consistent_truncate: Series[pd.BooleanDtype] = pa.Field(nullable=True, description="The same under truncation; empty if not tested.")
     rule_passed: Series[str] = _text("Rules that pass ('truncate', 'half_up, truncate', 'none').")
-    min_denominator: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Smallest denominator that can give the text under any rule tested.")
-    min_denominator_half_up: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Smallest denominator under half-up rounding.")
+    min_denominator: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=1, description="Smallest denominator that can give the text under any rule tested."
+    )
+    min_denominator_half_up: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=1, description="Smallest denominator under half-up rounding."
+    )
     min_denominator_truncate: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Smallest denominator under truncation.")
-    is_flagged: Series[bool] = pa.Field(description="A rule tested fails, or the check found a conflict or count problem; never a shared_count note.")
+    is_flagged: Series[bool] = pa.Field(
+        description="A rule tested fails, or the check found a conflict or count problem; never a shared_count note."
+    )
     finding: Series[str] = pa.Field(str_length={"min_value": 1}, description="The result as a sentence.")
 
     class Config:
@@ -202,9 +236,7 @@ class AuditSchema(pa.DataFrameModel):
     @pa.dataframe_check
     def counts_name_their_claims(cls, df: pd.DataFrame) -> Series[bool]:
         """A count used has the claim it comes from, so the report can quote it (and no claim without a count)."""
-        return (df["numerator"].isna() == df["numerator_claim_id"].isna()) & (
-            df["denominator"].isna() == df["denominator_claim_id"].isna()
-        )
+        return (df["numerator"].isna() == df["numerator_claim_id"].isna()) & (df["denominator"].isna() == df["denominator_claim_id"].isna())
 
 
 class PairwiseSchema(pa.DataFrameModel):
@@ -256,7 +288,9 @@ class ComparabilitySchema(pa.DataFrameModel):
     channel_b: Series[str] = _text("Channel of b.")
     period_a: Series[str] = pa.Field(description="Period of a, 'start to end'.")
     period_b: Series[str] = pa.Field(description="Period of b.")
-    definition_a: Series[str] = pa.Field(description="Rate indicator and received count of a, e.g. 'closure_rate of requests_received (件)'.")
+    definition_a: Series[str] = pa.Field(
+        description="Rate indicator and received count of a, e.g. 'closure_rate of requests_received (件)'."
+    )
     definition_b: Series[str] = pa.Field(description="The same for b.")
     source_id_a: Series[str] = pa.Field(description="Source of a.")
     source_id_b: Series[str] = pa.Field(description="Source of b.")

@@ -15,7 +15,6 @@ from functools import lru_cache
 
 import pandas as pd
 
-
 PALETTE = "colorblind"
 WIDTH_IN = 8.0
 DPI = 100
@@ -91,7 +90,7 @@ def empty_figure(message: str, title: str):
 
 
 def district_label(row: pd.Series | dict) -> str:
-    """"Heping", else the English name, else the code: how plots name a district."""
+    """ "Heping", else the English name, else the code: how plots name a district."""
     for key in ("district_pinyin", "district_name_en", "name_pinyin", "name_en"):
         value = row.get(key) if hasattr(row, "get") else None
         if value is not None and not (isinstance(value, float) and math.isnan(value)) and str(value):
@@ -104,13 +103,9 @@ BOUND_SIGNS = {"at_least": "â‰¥", "more_than": ">", "approx": "~", "at_most": "â
 
 def bound_style(bound: str) -> tuple[str, bool]:
     """Marker and fill for a bound: exact = filled circle, lower bounds = open triangle pointing up the scale."""
-    return {
-        "exact": ("o", True),
-        "at_least": (">", False),
-        "more_than": (">", False),
-        "approx": ("o", False),
-        "at_most": ("<", False),
-    }.get(bound, ("s", True))
+    return {"exact": ("o", True), "at_least": (">", False), "more_than": (">", False), "approx": ("o", False), "at_most": ("<", False)}.get(
+        bound, ("s", True)
+    )
 
 
 def figure_png(fig, *, dpi: int = DPI) -> bytes:

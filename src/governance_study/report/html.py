@@ -17,7 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from governance_study.report.wording import BOUND_WORDS, as_text, is_missing  # one wording of values, in tables and prose
+from governance_study.report.wording import (  # one wording of values, in tables and prose
+    BOUND_WORDS,
+    as_text,
+    is_missing,
+)
 
 #: The rows of a displayed table as JSON, for tests and tools; HTML export and JupyterLab ignore it.
 TABLE_MIMETYPE = "application/vnd.governance-study.table+json"
@@ -79,7 +83,9 @@ def table_html(frame: pd.DataFrame, *, caption: str | None = None, note: str | N
         sentence = empty_sentence(caption, note)
         return f'<div class="table-block" data-table="{_esc(name or "")}"><p class="empty-result">{_esc(sentence)}</p></div>'
     else:
-        parts.append(f'<div class="table-wrap"><table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+        parts.append(
+            f'<div class="table-wrap"><table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+        )
     if note:
         parts.append(f'<p class="table-note">{_esc(note)}</p>')
     parts.append("</div>")
@@ -121,8 +127,7 @@ def show_figure(fig, *, alt: str) -> None:
     width, _ = figure_size_px(fig)
     fig.clear()
     _display(
-        {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"[figure: {alt}]"},
-        {"image/png": {"alt": alt, "width": width}},
+        {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"[figure: {alt}]"}, {"image/png": {"alt": alt, "width": width}}
     )
 
 
@@ -139,6 +144,7 @@ def show_caveats(lines: Sequence[str], *, title: str = "Caveats") -> None:
 
 
 def show_findings(lines: Sequence[str], *, title: str = "Findings") -> None:
+    """Display findings written from the data (the audit\'s, the coverage\'s) as an escaped list."""
     lines = list(lines)
     _display({"text/html": _list_html(lines, "findings", title), "text/plain": "\n".join([title, *lines])})
 
@@ -148,8 +154,9 @@ def claim_anchor(claim_id: Any) -> str:
     return f"claim-{as_text(claim_id)}"
 
 
-def key_findings_html(findings: Sequence[Any], *, href=None, title: str = "Key findings",
-                      empty: str = "The data give no key finding.") -> str:
+def key_findings_html(
+    findings: Sequence[Any], *, href=None, title: str = "Key findings", empty: str = "The data give no key finding."
+) -> str:
     """Escaped HTML list of key findings (:class:`~governance_study.report.findings.Finding`), each followed by
     links to the claims behind it: ``#claim-<id>`` in this page's sources appendix, or ``href(claim_id)``."""
     if not findings:
@@ -158,19 +165,18 @@ def key_findings_html(findings: Sequence[Any], *, href=None, title: str = "Key f
     items = []
     for finding in findings:
         links = ", ".join(f'<a href="{_esc(link(c))}">{_esc(c)}</a>' for c in finding.claim_ids)
-        items.append(f'<li>{_esc(finding.text)} <span class="claim-links">Claims: {links}</span></li>' if links
-                     else f"<li>{_esc(finding.text)}</li>")
+        items.append(
+            f'<li>{_esc(finding.text)} <span class="claim-links">Claims: {links}</span></li>' if links else f"<li>{_esc(finding.text)}</li>"
+        )
     return f'<section class="key-findings"><h2>{_esc(title)}</h2><ul>{"".join(items)}</ul></section>'
 
 
-def show_key_findings(findings: Sequence[Any], *, title: str = "Key findings",
-                      empty: str = "The data give no key finding.") -> None:
+def show_key_findings(findings: Sequence[Any], *, title: str = "Key findings", empty: str = "The data give no key finding.") -> None:
     """Display the study's key findings, each linked to the quotes behind it in this report's sources appendix
     (which must list :func:`~governance_study.report.claims_behind` of the findings)."""
     findings = list(findings)
     plain = [f"{f.text} [{', '.join(f.claim_ids)}]" for f in findings]
-    _display({"text/html": key_findings_html(findings, title=title, empty=empty),
-              "text/plain": "\n".join([title, *(plain or [empty])])})
+    _display({"text/html": key_findings_html(findings, title=title, empty=empty), "text/plain": "\n".join([title, *(plain or [empty])])})
 
 
 def show_text(*paragraphs: str) -> None:
@@ -184,7 +190,9 @@ def _safe_url(url: Any) -> str | None:
     return text if text.lower().startswith(("http://", "https://")) else None
 
 
-def sources_appendix_html(claims: pd.DataFrame, sources: pd.DataFrame | None = None, *, title: str = "The quotes behind the numbers") -> str:
+def sources_appendix_html(
+    claims: pd.DataFrame, sources: pd.DataFrame | None = None, *, title: str = "The quotes behind the numbers"
+) -> str:
     """Escaped HTML: per article (title, outlet, date, link), each claim's figure and its verbatim quote."""
     if claims.empty:
         return f'<section class="sources-appendix"><h3>{_esc(title)}</h3><p>No figure shown above comes from a source.</p></section>'
@@ -197,17 +205,17 @@ def sources_appendix_html(claims: pd.DataFrame, sources: pd.DataFrame | None = N
         link = f' &middot; <a href="{_esc(url)}" rel="noopener noreferrer">{_esc(url)}</a>' if url else ""
         claims_html = "".join(
             f'<li id="{_esc(claim_anchor(r["claim_id"]))}"><span class="claim-id">{_esc(r["claim_id"])}</span> <strong>{_esc(r["value_text"])}</strong> '
-            f'({_esc(r["indicator_label_en"])}{", " + _esc(BOUND_WORDS.get(as_text(r["bound"]), r["bound"])) if as_text(r["bound"]) != "exact" else ""}): '
+            f"({_esc(r['indicator_label_en'])}{', ' + _esc(BOUND_WORDS.get(as_text(r['bound']), r['bound'])) if as_text(r['bound']) != 'exact' else ''}): "
             f'&ldquo;<span class="quote" lang="zh">{_esc(r["quote"])}</span>&rdquo;</li>'
             for r in group.to_dict("records")
         )
         items.append(
             f'<li><strong lang="zh">{_esc(first["title"])}</strong><br>{_esc(first["outlet"])}, {_esc(first["published"])}'
-            f' &middot; <code>{_esc(source_id)}</code>{link}<ul>{claims_html}</ul></li>'
+            f" &middot; <code>{_esc(source_id)}</code>{link}<ul>{claims_html}</ul></li>"
         )
     return (
         f'<section class="sources-appendix"><h3>{_esc(title)}</h3>'
-        f'<p>{len(claims)} figure(s) from {claims["source_id"].nunique()} article(s); each quote is verbatim from the '
+        f"<p>{len(claims)} figure(s) from {claims['source_id'].nunique()} article(s); each quote is verbatim from the "
         f'archived article (<code>data/raw/sources/&lt;source id&gt;.txt</code>).</p><ol class="sources">{"".join(items)}</ol></section>'
     )
 
@@ -219,6 +227,13 @@ def sources_appendix(claims: pd.DataFrame, sources: pd.DataFrame | None = None, 
         {
             "text/html": sources_appendix_html(claims, sources, title=title),
             "text/plain": f"{title}\n{text}",
-            TABLE_MIMETYPE: {"name": "sources_appendix", **_json_rows(claims[["claim_id", "source_id", "quote"]] if not claims.empty else pd.DataFrame(columns=["claim_id", "source_id", "quote"]))},
+            TABLE_MIMETYPE: {
+                "name": "sources_appendix",
+                **_json_rows(
+                    claims[["claim_id", "source_id", "quote"]]
+                    if not claims.empty
+                    else pd.DataFrame(columns=["claim_id", "source_id", "quote"])
+                ),
+            },
         }
     )

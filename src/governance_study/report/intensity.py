@@ -57,8 +57,7 @@ def _indicator_order(rows: pd.DataFrame) -> list[str]:
     return [p.indicator for p in keyed]
 
 
-def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: dict[str, str] | None = None,
-                   title: str | None = None):
+def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: dict[str, str] | None = None, title: str | None = None):
     """One panel per indicator, one row per claim: the count per ``per`` residents, bounds drawn as bounds.
 
     ``participation``: the participation table (one row per claim, with ``district_code``, a district name,
@@ -92,16 +91,17 @@ def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: di
     if participation.empty:
         return empty_figure("Nothing to draw: no participation or capacity figure matches this selection.", title)
     if rows.empty:
-        return empty_figure("Nothing to draw: none of these figures can be divided by a census population (figures "
-                      "about a street, community or park, and counts not comparable per resident, are listed in "
-                      "the tables instead).", title)
+        return empty_figure(
+            "Nothing to draw: none of these figures can be divided by a census population (figures "
+            "about a street, community or park, and counts not comparable per resident, are listed in "
+            "the tables instead).",
+            title,
+        )
     labels = labels or {}
     rows[column] = pd.to_numeric(rows[column], errors="coerce").astype(float)
     rows["indicator"] = rows["indicator"].astype(str)
     rows["label"] = [
-        district_label(r)
-        + (f" · {latin_label(r['subunit'])}" if _plain(r.get("subunit")) else "")
-        + f" · {_claim_period(r)}"
+        district_label(r) + (f" · {latin_label(r['subunit'])}" if _plain(r.get("subunit")) else "") + f" · {_claim_period(r)}"
         for _, r in rows.iterrows()
     ]
     rows["written"] = [_written_figure(r) for _, r in rows.iterrows()]
@@ -119,8 +119,7 @@ def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: di
     overhead = 2.2  # title, x ticks and gap of one panel, in rows
     with style():
         fig = new_figure(0.27 * sum(len(p) + overhead for p in panels) + 1.3)
-        axes = fig.subplots(len(panels), 1, squeeze=False,
-                            gridspec_kw={"height_ratios": [len(p) + overhead for p in panels]})[:, 0]
+        axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": [len(p) + overhead for p in panels]})[:, 0]
         for ax, indicator, panel in zip(axes, indicators, panels):
             label = labels.get(indicator) or indicator.replace("_", " ")
             for y, r in panel.iterrows():
@@ -129,16 +128,37 @@ def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: di
                 bound = _plain(r.get("bound"))
                 marker, filled = bound_style(bound)
                 x = float(r[column])
-                ax.plot(x, y, marker=marker, markersize=8, color=colour, markerfacecolor=colour if filled else "white",
-                        markeredgewidth=1.6, linestyle="none")
+                ax.plot(
+                    x,
+                    y,
+                    marker=marker,
+                    markersize=8,
+                    color=colour,
+                    markerfacecolor=colour if filled else "white",
+                    markeredgewidth=1.6,
+                    linestyle="none",
+                )
                 gap = 7.0
                 if bound in ("at_least", "more_than"):  # an arrow of fixed length, whatever the panel's range
-                    ax.annotate("", xy=(x, y), xycoords=offset_copy(ax.transData, fig=fig, x=30, units="points"),
-                                xytext=(x, y), textcoords=offset_copy(ax.transData, fig=fig, x=7, units="points"),
-                                arrowprops={"arrowstyle": "->", "color": colour, "lw": 1.4})
+                    ax.annotate(
+                        "",
+                        xy=(x, y),
+                        xycoords=offset_copy(ax.transData, fig=fig, x=30, units="points"),
+                        xytext=(x, y),
+                        textcoords=offset_copy(ax.transData, fig=fig, x=7, units="points"),
+                        arrowprops={"arrowstyle": "->", "color": colour, "lw": 1.4},
+                    )
                     gap = 33.0
-                ax.annotate(r["written"], xy=(x, y), xytext=(gap, 0), textcoords="offset points", ha="left",
-                            va="center", fontsize=8, color="#333333")
+                ax.annotate(
+                    r["written"],
+                    xy=(x, y),
+                    xytext=(gap, 0),
+                    textcoords="offset points",
+                    ha="left",
+                    va="center",
+                    fontsize=8,
+                    color="#333333",
+                )
             ax.set_yticks(range(len(panel)), list(panel["label"]))
             ax.set_ylim(len(panel) - 0.5, -0.5)
             ax.set_xlim(0, float(panel[column].max()) * 1.45)  # room for the arrow and the written figure
@@ -147,10 +167,13 @@ def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: di
             ax.set_title(str(panel["family"].iloc[0]), loc="right", fontsize=8, color="#666666")
         axes[-1].set_xlabel(f"count per {per:,} residents (linear, from 0; own range per panel)")
         fig.suptitle(title)
-        legend = [Line2D([], [], marker="o", color="#444444", linestyle="none", label="exact"),
-                  Line2D([], [], marker=">", color="#444444", markerfacecolor="white", linestyle="none",
-                         label="lower bound (at least / more than) →"),
-                  Line2D([], [], marker="o", color="#444444", markerfacecolor="white", linestyle="none", label="about")]
+        legend = [
+            Line2D([], [], marker="o", color="#444444", linestyle="none", label="exact"),
+            Line2D(
+                [], [], marker=">", color="#444444", markerfacecolor="white", linestyle="none", label="lower bound (at least / more than) →"
+            ),
+            Line2D([], [], marker="o", color="#444444", markerfacecolor="white", linestyle="none", label="about"),
+        ]
         legend += [Line2D([], [], color=colours[f], linewidth=3, label=f) for f in families]
         fig.legend(handles=legend, loc="outside lower center", ncols=3, frameon=False)
     return fig

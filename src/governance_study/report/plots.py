@@ -66,8 +66,16 @@ def coverage_heatmap(coverage: pd.DataFrame, *, value: str = "claim_count", titl
         ax.set_ylabel("")
         ax.set_title(title)
         ax.tick_params(axis="x", rotation=0)
-        ax.text(1.0, -0.09 - 0.2 / max(len(grid), 1), "grey: nothing reported", transform=ax.transAxes, ha="right",
-                va="top", fontsize=8, color="#555555")
+        ax.text(
+            1.0,
+            -0.09 - 0.2 / max(len(grid), 1),
+            "grey: nothing reported",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8,
+            color="#555555",
+        )
     return fig
 
 
@@ -87,7 +95,8 @@ def forest_plot(resolution: pd.DataFrame, *, title: str | None = None):
         return empty_figure("No resolution rate is reported or can be computed for this selection.", title)
     rows["district"] = [district_label(r) for _, r in rows.iterrows()]
     rows["label"] = [
-        f"{r['district']} · {r['channel']}" + (f" · {latin_label(r['subunit'])}" if pd.notna(r.get("subunit")) and str(r.get("subunit")) else "")
+        f"{r['district']} · {r['channel']}"
+        + (f" · {latin_label(r['subunit'])}" if pd.notna(r.get("subunit")) and str(r.get("subunit")) else "")
         + f"  ({str(r['period_start'])[:7] if pd.notna(r['period_start']) else '?'}..{str(r['period_end'])[:7]})"
         for _, r in rows.iterrows()
     ]
@@ -103,8 +112,16 @@ def forest_plot(resolution: pd.DataFrame, *, title: str | None = None):
             if pd.notna(r.get("ci_low_pct")) and pd.notna(r.get("ci_high_pct")):
                 ax.hlines(y, r["ci_low_pct"], r["ci_high_pct"], color=colour, linewidth=2)
             marker, filled = markers.get(str(r.get("rate_basis")), ("s", True))
-            ax.plot(r["rate_pct"], y, marker=marker, markersize=7, color=colour,
-                    markerfacecolor=colour if filled else "white", markeredgewidth=1.5, linestyle="none")
+            ax.plot(
+                r["rate_pct"],
+                y,
+                marker=marker,
+                markersize=7,
+                color=colour,
+                markerfacecolor=colour if filled else "white",
+                markeredgewidth=1.5,
+                linestyle="none",
+            )
         ax.set_yticks(range(len(rows)), rows["label"])
         ax.invert_yaxis()
         low = rows[["rate_pct", "ci_low_pct"]].min(axis=None, skipna=True)
@@ -119,8 +136,15 @@ def forest_plot(resolution: pd.DataFrame, *, title: str | None = None):
         legend = [
             Line2D([], [], marker="o", color="#444444", linestyle="none", label="recomputed from counts"),
             Line2D([], [], marker="D", color="#444444", linestyle="none", label="closed count implied by reported rate"),
-            Line2D([], [], marker="o", color="#444444", markerfacecolor="white", linestyle="none",
-                   label="reported rate, no counts (no interval)"),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color="#444444",
+                markerfacecolor="white",
+                linestyle="none",
+                label="reported rate, no counts (no interval)",
+            ),
         ]
         legend += [Line2D([], [], color=colours[d], linewidth=3, label=d) for d in districts]
         fig.legend(handles=legend, loc="outside lower center", ncols=2, frameon=False)
@@ -153,8 +177,16 @@ def ratio_plot(ratios: pd.DataFrame, *, title: str | None = None):
             marker, filled = bound_style(str(r["ratio_bound"]))
             x = float(r["ratio_value"])
             colour = "#1f5f99" if bool(r.get("is_same_source")) else "#9a4b00"
-            ax.plot(x, y, marker=marker, markersize=8, color=colour, markerfacecolor=colour if filled else "white",
-                    markeredgewidth=1.6, linestyle="none")
+            ax.plot(
+                x,
+                y,
+                marker=marker,
+                markersize=8,
+                color=colour,
+                markerfacecolor=colour if filled else "white",
+                markeredgewidth=1.6,
+                linestyle="none",
+            )
             if str(r["ratio_bound"]) in ("at_least", "more_than"):
                 ax.annotate("", xy=(x * 3.2, y), xytext=(x * 1.2, y), arrowprops={"arrowstyle": "->", "color": colour})
             elif str(r["ratio_bound"]) == "at_most":
@@ -165,10 +197,12 @@ def ratio_plot(ratios: pd.DataFrame, *, title: str | None = None):
         ax.set_xlim(lo / 4, hi * 4)
         ax.set_xlabel("ratio (log scale)")
         ax.set_title(title)
-        legend = [Line2D([], [], marker="o", color="#1f5f99", linestyle="none", label="both figures from one source"),
-                  Line2D([], [], marker="o", color="#9a4b00", linestyle="none", label="different sources or the census"),
-                  Line2D([], [], marker=">", color="#444444", markerfacecolor="white", linestyle="none", label="at least →"),
-                  Line2D([], [], marker="<", color="#444444", markerfacecolor="white", linestyle="none", label="← at most")]
+        legend = [
+            Line2D([], [], marker="o", color="#1f5f99", linestyle="none", label="both figures from one source"),
+            Line2D([], [], marker="o", color="#9a4b00", linestyle="none", label="different sources or the census"),
+            Line2D([], [], marker=">", color="#444444", markerfacecolor="white", linestyle="none", label="at least →"),
+            Line2D([], [], marker="<", color="#444444", markerfacecolor="white", linestyle="none", label="← at most"),
+        ]
         fig.legend(handles=legend, loc="outside lower center", ncols=2, frameon=False)
     return fig
 

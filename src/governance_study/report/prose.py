@@ -13,6 +13,7 @@ import pandas as pd
 from governance_study.report.selection import Outcome, Profile
 from governance_study.report.wording import FAMILY_ORDER, as_text, period_text
 
+
 def coverage_findings(coverage: pd.DataFrame) -> list[str]:
     """What the coverage shows, in sentences (counts from the data)."""
     per_district = coverage.groupby(["district_code", "district_name_zh", "district_pinyin"], as_index=False)["claim_count"].sum()
@@ -21,8 +22,7 @@ def coverage_findings(coverage: pd.DataFrame) -> list[str]:
     total = int(per_district["claim_count"].sum())
     lines = [
         f"{total} claims cover {len(with_data)} of {len(per_district)} areas (16 districts and the city as a whole); "
-        f"{len(without)} have no figure at all"
-        + (f": {', '.join(without['district_pinyin'].astype(str))}." if len(without) else "."),
+        f"{len(without)} have no figure at all" + (f": {', '.join(without['district_pinyin'].astype(str))}." if len(without) else ".")
     ]
     for family in [f for f in FAMILY_ORDER if f in set(coverage["family"])]:
         rows = coverage[(coverage["family"] == family) & (coverage["claim_count"] > 0)]
@@ -39,6 +39,7 @@ def coverage_findings(coverage: pd.DataFrame) -> list[str]:
             "comparisons across districts rest on very few figures for the others."
         )
     return lines
+
 
 def resolution_caveats(resolution: pd.DataFrame, comparison: Outcome | None = None, glm: Outcome | None = None) -> list[str]:
     """What a reader must know before comparing these rates, written from the data."""
@@ -62,7 +63,9 @@ def resolution_caveats(resolution: pd.DataFrame, comparison: Outcome | None = No
         parts.append(f"{basis['none']} with counts but no rate (closed only, or counts in different units)")
     lines.append(f"{n} statistic(s): " + "; ".join(parts) + f". Interval method: {method}.")
     codes = sorted(resolution["district_code"].astype(str).unique())
-    with_counts = sorted(resolution.loc[resolution["count_used"].notna() & resolution["nobs_used"].notna(), "district_code"].astype(str).unique())
+    with_counts = sorted(
+        resolution.loc[resolution["count_used"].notna() & resolution["nobs_used"].notna(), "district_code"].astype(str).unique()
+    )
     names = dict(zip(resolution["district_code"].astype(str), resolution.get("district_pinyin", resolution["district_code"]).astype(str)))
     lines.append(
         f"Districts in the selection: {', '.join(names[c] for c in codes)}; with counts that allow an interval: "
@@ -70,12 +73,16 @@ def resolution_caveats(resolution: pd.DataFrame, comparison: Outcome | None = No
     )
     periods = sorted({period_text(s, e) for s, e in zip(resolution["period_start"], resolution["period_end"])})
     if len(periods) > 1:
-        lines.append(f"The statistics cover {len(periods)} different periods ({'; '.join(periods)}): a rate over "
-                     "a quarter and a rate over nine months are not like for like.")
+        lines.append(
+            f"The statistics cover {len(periods)} different periods ({'; '.join(periods)}): a rate over "
+            "a quarter and a rate over nine months are not like for like."
+        )
     channels = sorted(resolution["channel"].dropna().astype(str).unique())
     if len(channels) > 1:
-        lines.append(f"{len(channels)} channels ({', '.join(channels)}): a grid, a petition office and a mediation "
-                     "centre receive different kinds of request, so their rates differ by design.")
+        lines.append(
+            f"{len(channels)} channels ({', '.join(channels)}): a grid, a petition office and a mediation "
+            "centre receive different kinds of request, so their rates differ by design."
+        )
     for column, words in (
         ("has_unit_mismatch", "count received and closed in different units, so closed/received is no rate"),
         ("has_closed_above_received", "report more closed than received"),
@@ -103,6 +110,7 @@ def resolution_caveats(resolution: pd.DataFrame, comparison: Outcome | None = No
             lines.extend(glm.result.caveats)
     return lines
 
+
 def participation_caveats(participation: pd.DataFrame, ratios: pd.DataFrame, *, per: int = 10_000) -> list[str]:
     """What a reader must know before comparing these intensities and ratios, written from the data."""
     from governance_study.metrics.participation import per_column_name
@@ -126,24 +134,31 @@ def participation_caveats(participation: pd.DataFrame, ratios: pd.DataFrame, *, 
     subunit = undivided[undivided["subunit"].notna()]
     kept_out = undivided[undivided["subunit"].isna()]
     if len(subunit):
-        lines.append(f"{len(subunit)} figure(s) describe a street, community, park or zone with no census "
-                     "population here: listed, not divided.")
+        lines.append(
+            f"{len(subunit)} figure(s) describe a street, community, park or zone with no census population here: listed, not divided."
+        )
     if len(kept_out):
-        lines.append(f"{len(kept_out)} whole-district figure(s) ({', '.join(sorted(set(kept_out['indicator'].astype(str))))}) "
-                     "are listed, not divided: the vocabulary keeps these indicators out of per-resident figures "
-                     "(they serve part of a district, or firms rather than residents).")
+        lines.append(
+            f"{len(kept_out)} whole-district figure(s) ({', '.join(sorted(set(kept_out['indicator'].astype(str))))}) "
+            "are listed, not divided: the vocabulary keeps these indicators out of per-resident figures "
+            "(they serve part of a district, or firms rather than residents)."
+        )
     repeated = participation.groupby(["district_code", "indicator"]).size()
     repeated = repeated[repeated > 1]
     if len(repeated):
         items = ", ".join(f"{code} {indicator} ({n}x)" for (code, indicator), n in repeated.items())
-        lines.append(f"Some indicators are reported more than once for one district ({items}), from different "
-                     "articles, dates or scopes: they are not summed.")
+        lines.append(
+            f"Some indicators are reported more than once for one district ({items}), from different "
+            "articles, dates or scopes: they are not summed."
+        )
     if not ratios.empty:
         mixed = ratios[~ratios["is_same_source"].astype(bool)]
         if len(mixed):
-            lines.append(f"{len(mixed)} of {len(ratios)} ratios combine figures from different sources or the "
-                         "census (see each row's caveat).")
+            lines.append(
+                f"{len(mixed)} of {len(ratios)} ratios combine figures from different sources or the census (see each row's caveat)."
+            )
     return lines
+
 
 def audit_summary(audit: pd.DataFrame, *, rules: Sequence[str] = ("half_up", "truncate")) -> list[str]:
     """The audit in plain words: how many rates were checked, which fail, then every flagged finding."""
@@ -154,7 +169,7 @@ def audit_summary(audit: pd.DataFrame, *, rules: Sequence[str] = ("half_up", "tr
     lines = [
         f"{len(grim)} reported rate(s) checked under {' and '.join(words.get(r, r) for r in rules)}; "
         f"{len(testable)} could be tested against reported counts, the others only for the smallest denominator "
-        "that could produce them.",
+        "that could produce them."
     ]
     if len(flagged) == 0:
         lines.append("No finding: every testable rate can arise from the reported counts under a rule tested.")
@@ -162,6 +177,7 @@ def audit_summary(audit: pd.DataFrame, *, rules: Sequence[str] = ("half_up", "tr
         lines.append(f"{len(flagged)} finding(s) flagged:")
         lines += [as_text(f) for f in flagged["finding"]]
     return lines
+
 
 def profile_summary(profile: Profile) -> list[str]:
     """A district's profile in a few sentences: population, figures by family, rates, audit flags, bounds."""
@@ -171,10 +187,8 @@ def profile_summary(profile: Profile) -> list[str]:
     families = c.groupby("family").size()
     parts = ", ".join(f"{int(families[f])} {f}" for f in FAMILY_ORDER if f in families.index)
     lines = [
-        f"{profile.name_en} ({profile.name_zh}, code {profile.code}): census population {profile.population:,} "
-        f"(2020-11-01).",
-        f"{len(c)} figure(s) from {c['source_id'].nunique()} article(s) published "
-        f"{min(c['published'])} to {max(c['published'])}: {parts}.",
+        f"{profile.name_en} ({profile.name_zh}, code {profile.code}): census population {profile.population:,} (2020-11-01).",
+        f"{len(c)} figure(s) from {c['source_id'].nunique()} article(s) published {min(c['published'])} to {max(c['published'])}: {parts}.",
     ]
     with_rate = profile.resolution[profile.resolution["rate_pct"].notna()]
     if len(with_rate):

@@ -16,6 +16,7 @@ import pandas as pd
 
 from governance_study.report.wording import plain_reason
 
+
 def district_codes(names: Sequence[str] | str | None, districts: pd.DataFrame) -> list[str] | None:
     """Codes for the districts a parameter names (codes, Chinese/English/pinyin names or aliases).
 
@@ -30,6 +31,7 @@ def district_codes(names: Sequence[str] | str | None, districts: pd.DataFrame) -
         names = [names]
     return list(dict.fromkeys(resolve_district(str(n), districts) for n in names))
 
+
 def require_districts(frame: pd.DataFrame, codes: Sequence[str] | None, districts: pd.DataFrame, what: str) -> None:
     """Raise ValueError when a requested district has no row in ``frame``, naming it and listing the districts
     that have one: a parameter such as ``districts: [Nankai, Heping]`` must not silently drop Nankai."""
@@ -40,14 +42,15 @@ def require_districts(frame: pd.DataFrame, codes: Sequence[str] | None, district
     if missing:
         names = dict(zip(districts["district_code"].astype(str), districts["name_en"].astype(str)))
         show = lambda cs: ", ".join(f"{names.get(c, c)} ({c})" for c in cs)  # noqa: E731
-        raise ValueError(f"no {what} for {show(missing)} in the data; districts with {what}: "
-                         f"{show(sorted(present)) or 'none'}")
+        raise ValueError(f"no {what} for {show(missing)} in the data; districts with {what}: {show(sorted(present)) or 'none'}")
+
 
 def select_districts(frame: pd.DataFrame, codes: Sequence[str] | None, column: str = "district_code") -> pd.DataFrame:
     """Rows of ``frame`` for ``codes`` (None: all rows)."""
     if codes is None:
         return frame.reset_index(drop=True)
     return frame[frame[column].astype(str).isin(list(codes))].reset_index(drop=True)
+
 
 def select_channels(resolution: pd.DataFrame, channels: Sequence[str] | str | None) -> pd.DataFrame:
     """Statistics of the named channels or channel families (empty: all). Unknown names raise ValueError."""
@@ -67,6 +70,7 @@ def select_channels(resolution: pd.DataFrame, channels: Sequence[str] | str | No
     mask = resolution["channel"].astype(str).isin(channels) | resolution["channel_family"].astype(str).isin(channels)
     return resolution[mask].reset_index(drop=True)
 
+
 def with_district_names(frame: pd.DataFrame, districts: pd.DataFrame, column: str = "district_code") -> pd.DataFrame:
     """``frame`` with ``district_name_zh``, ``district_name_en`` and ``district_pinyin`` (added where missing)."""
     names = districts.set_index("district_code")
@@ -76,8 +80,16 @@ def with_district_names(frame: pd.DataFrame, districts: pd.DataFrame, column: st
             out[target] = out[column].astype(str).map(names[source])
     return out
 
-def select(table: pd.DataFrame, gazetteer: pd.DataFrame, *, districts: Sequence[str] | str | None = None,
-           channels: Sequence[str] | str | None = None, what: str = "figure", require: bool = True) -> pd.DataFrame:
+
+def select(
+    table: pd.DataFrame,
+    gazetteer: pd.DataFrame,
+    *,
+    districts: Sequence[str] | str | None = None,
+    channels: Sequence[str] | str | None = None,
+    what: str = "figure",
+    require: bool = True,
+) -> pd.DataFrame:
     """The rows of a metric table (one row per statistic or claim, with ``district_code``) for the districts and
     channels a report asks for (empty: all), with the district names added. A requested district without rows
     raises ValueError naming it and listing the districts that have ``what`` (unless ``require`` is false, for a
@@ -90,9 +102,11 @@ def select(table: pd.DataFrame, gazetteer: pd.DataFrame, *, districts: Sequence[
         chosen = select_channels(chosen, channels)
     return with_district_names(chosen, gazetteer)
 
+
 def claim_id_columns(frame: pd.DataFrame) -> list[str]:
     """The columns of ``frame`` that hold claim ids (``claim_id``, ``*_claim_id``)."""
     return [c for c in frame.columns if c == "claim_id" or c.endswith("_claim_id") or c.startswith("claim_id")]
+
 
 def claims_behind(claims: pd.DataFrame, *tables: Any) -> pd.DataFrame:
     """The claims whose ids appear in any ``*claim_id`` column of ``tables`` (DataFrames), or behind any finding
@@ -106,10 +120,12 @@ def claims_behind(claims: pd.DataFrame, *tables: Any) -> pd.DataFrame:
             ids |= {str(v) for v in table[column].dropna()}
     return claims[claims["claim_id"].astype(str).isin(ids)].reset_index(drop=True)
 
+
 def indicator_labels(claims: pd.DataFrame) -> dict[str, str]:
     """indicator id -> English label, from the claims table."""
     pairs = claims[["indicator", "indicator_label_en"]].dropna().drop_duplicates("indicator")
     return dict(zip(pairs["indicator"].astype(str), pairs["indicator_label_en"].astype(str)))
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -159,9 +175,17 @@ class Profile:
         return f"{self.name_zh} {self.name_en} ({self.code})"
 
 
-def district_profile(district: str, gazetteer: pd.DataFrame, *, claims: pd.DataFrame, resolution: pd.DataFrame,
-                     participation: pd.DataFrame, ratios: pd.DataFrame, audit: pd.DataFrame,
-                     sources: pd.DataFrame | None = None) -> Profile:
+def district_profile(
+    district: str,
+    gazetteer: pd.DataFrame,
+    *,
+    claims: pd.DataFrame,
+    resolution: pd.DataFrame,
+    participation: pd.DataFrame,
+    ratios: pd.DataFrame,
+    audit: pd.DataFrame,
+    sources: pd.DataFrame | None = None,
+) -> Profile:
     """One district's rows of the derived tables (``datasets.load``), the district given by code, Chinese,
     English or pinyin name or alias. Nothing is recomputed: a profile shows the study's published figures."""
     from governance_study.dataset.gazetteer import resolve_district

@@ -23,6 +23,7 @@ from governance_study.report.wording import (
     plain_number,
 )
 
+
 def corpus_table(sources: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
     """One row per article: outlet, date, title, district, and what it covers (indicator families, claims)."""
     rows = []
@@ -47,6 +48,7 @@ def corpus_table(sources: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
         )
     return pd.DataFrame(rows)
 
+
 def coverage_matrix(coverage: pd.DataFrame) -> pd.DataFrame:
     """District (Chinese and pinyin) x indicator family: number of claims (0 where nothing is reported)."""
     frame = coverage.copy()
@@ -58,6 +60,7 @@ def coverage_matrix(coverage: pd.DataFrame) -> pd.DataFrame:
     wide = wide.rename(columns={"district_code": "Code"})
     wide.columns.name = None
     return wide
+
 
 def rates_table(resolution: pd.DataFrame) -> pd.DataFrame:
     """Display table: one row per statistic with its counts, reported and recomputed rate and interval."""
@@ -73,8 +76,11 @@ def rates_table(resolution: pd.DataFrame) -> pd.DataFrame:
                 "Period": period_text(r["period_start"], r["period_end"]),
                 "Received": count_text(r.get("received"), r.get("received_bound")),
                 "Closed": count_text(r.get("closed"), r.get("closed_bound")),
-                "Rate reported": (f"{as_text(r.get('reported_rate_text'))}% {as_text(r.get('rate_indicator')).replace('on_time', 'on-time').replace('_', ' ')}"
-                                  if as_text(r.get("reported_rate_text")) else ""),
+                "Rate reported": (
+                    f"{as_text(r.get('reported_rate_text'))}% {as_text(r.get('rate_indicator')).replace('on_time', 'on-time').replace('_', ' ')}"
+                    if as_text(r.get("reported_rate_text"))
+                    else ""
+                ),
                 "Rate %": None if is_missing(r.get("rate_pct")) else round(float(r["rate_pct"]), 2),
                 "Interval %": interval,
                 "Basis": as_text(r.get("rate_basis")),
@@ -83,6 +89,7 @@ def rates_table(resolution: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
 
 def comparison_table(pairwise: pd.DataFrame | None, districts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Display table of :func:`metrics.pairwise_differences`: one row per pair of statistics, with its
@@ -109,6 +116,7 @@ def comparison_table(pairwise: pd.DataFrame | None, districts: pd.DataFrame | No
         )
     return pd.DataFrame(rows)
 
+
 def glm_table(glm: Any | None) -> pd.DataFrame:
     """Display table of :func:`metrics.fit_glm`: one row per term with its odds ratio and interval; empty when
     there is no model."""
@@ -126,7 +134,10 @@ def glm_table(glm: Any | None) -> pd.DataFrame:
         }
     )
 
+
 def participation_display(participation: pd.DataFrame, labels: dict[str, str] | None = None, *, per: int = 10_000) -> pd.DataFrame:
+    """Display table of :func:`metrics.participation_table`: one row per count, with its indicator label, the
+    figure as written, its bound, the intensity per ``per`` residents, the period and what the number is not."""
     from governance_study.metrics.participation import per_column_name
 
     column = per_column_name(per)
@@ -143,7 +154,9 @@ def participation_display(participation: pd.DataFrame, labels: dict[str, str] | 
                 "As written": as_text(r["value_text"]),
                 "Value": plain_number(r["value"]),
                 "Bound": bound,
-                f"Per {per:,} residents": None if is_missing(value) else (f"{bound} {value:,.2f}" if bound not in ("exact", "") else f"{value:,.2f}"),
+                f"Per {per:,} residents": None
+                if is_missing(value)
+                else (f"{bound} {value:,.2f}" if bound not in ("exact", "") else f"{value:,.2f}"),
                 "Period": period_text(r.get("period_start"), r.get("period_end")),
                 "Claim": as_text(r["claim_id"]),
                 "Caveat": as_text(r.get("caveat")),
@@ -154,6 +167,7 @@ def participation_display(participation: pd.DataFrame, labels: dict[str, str] | 
         # object dtype keeps whole counts as ints ("864", "1,000"), which a float column would show as "864.00"
         frame["Value"] = pd.Series([r["Value"] for r in rows], dtype=object)
     return frame
+
 
 def ratios_display(ratios: pd.DataFrame) -> pd.DataFrame:
     """Display table: one row per ratio with its two figures, what differs between them, and the verdict
@@ -176,7 +190,10 @@ def ratios_display(ratios: pd.DataFrame) -> pd.DataFrame:
         )
     return pd.DataFrame(rows)
 
+
 def audit_display(audit: pd.DataFrame, claims: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Display table of :func:`metrics.audit_table`: one row per check, with the district named, the counts used,
+    the rules that pass, the smallest denominator and the finding in words."""
     names = {} if claims is None else dict(zip(claims["district_code"], claims["district_name_en"]))
     rows = []
     for r in audit.to_dict("records"):
@@ -196,9 +213,13 @@ def audit_display(audit: pd.DataFrame, claims: pd.DataFrame | None = None) -> pd
         )
     return pd.DataFrame(rows)
 
+
 def profile_facts(profile: Profile) -> pd.DataFrame:
     """Every figure of the district with its quote and source: the core table of a profile."""
-    c = profile.claims.sort_values(["family", "indicator", "published", "claim_id"], key=lambda s: s.map({f: i for i, f in enumerate(FAMILY_ORDER)}) if s.name == "family" else s)
+    c = profile.claims.sort_values(
+        ["family", "indicator", "published", "claim_id"],
+        key=lambda s: s.map({f: i for i, f in enumerate(FAMILY_ORDER)}) if s.name == "family" else s,
+    )
     rows = []
     for r in c.to_dict("records"):
         rows.append(

@@ -16,13 +16,8 @@ import pandas as pd
 FAMILY_ORDER = ("resolution", "participation", "capacity", "outreach", "context")
 
 #: How a bound reads in a table or a sentence.
-BOUND_WORDS = {
-    "exact": "exact",
-    "at_least": "at least",
-    "more_than": "more than",
-    "approx": "about",
-    "at_most": "at most",
-}
+BOUND_WORDS = {"exact": "exact", "at_least": "at least", "more_than": "more than", "approx": "about", "at_most": "at most"}
+
 
 def as_text(value: Any) -> str:
     """The value as display text: empty for any missing marker (None, NA, NaN)."""
@@ -35,6 +30,7 @@ def as_text(value: Any) -> str:
         pass
     return str(value)
 
+
 def is_missing(value: Any) -> bool:
     """Whether the value is a missing marker (None, NA, NaN), without raising on lists."""
     try:
@@ -42,25 +38,29 @@ def is_missing(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
 
+
 def district_text(row: Any) -> str:
-    """"和平区 Heping": the Chinese and English names of a row's district, else its code."""
-    zh, en = as_text(row.get("district_name_zh")), as_text(row.get("district_name_en")) or as_text(row.get("district_pinyin"))
+    """ "和平区 Heping": the Chinese and English names of a row's district, else its code."""
+    zh, en = (as_text(row.get("district_name_zh")), as_text(row.get("district_name_en")) or as_text(row.get("district_pinyin")))
     return f"{zh} {en}".strip() or as_text(row.get("district_code"))
 
+
 def period_text(start: Any, end: Any) -> str:
-    """"2023-09-01 to 2023-11-30" for a flow, "as of 2023-11-30" for a stock."""
+    """ "2023-09-01 to 2023-11-30" for a flow, "as of 2023-11-30" for a stock."""
     start, end = as_text(start), as_text(end)
     if start and end:
         return f"{start} to {end}"
     return f"as of {end}" if end else ""
 
+
 def count_text(value: Any, bound: Any = None) -> str:
-    """"5,600" or "at least 5,600": a count with thousands separators and its bound."""
+    """ "5,600" or "at least 5,600": a count with thousands separators and its bound."""
     if is_missing(value):
         return ""
     text = f"{int(value):,}"
     word = BOUND_WORDS.get(as_text(bound), "")
     return f"{word} {text}" if word and word != "exact" else text
+
 
 def plain_number(value: Any) -> int | float:
     """A reported value as an int when whole (a count), else a float.
@@ -70,6 +70,7 @@ def plain_number(value: Any) -> int | float:
     """
     number = float(value)
     return int(number) if number.is_integer() else number
+
 
 def plain_reason(exc: Exception) -> str:
     """An error's message for a reader: without the ``function_name:`` prefix the metrics put on it for callers.

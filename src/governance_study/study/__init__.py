@@ -44,8 +44,17 @@ import time
 from collections.abc import Sequence
 
 from governance_study.paths import ProjectPaths
-from governance_study.study.cache import RunInputs, html_intact, record_path, why_rerun, ensure_derived, library_digest, raw_digest, read_record
-from governance_study.study.execute import ENGINE, Outcome, RunResult, Runner, Worker
+from governance_study.study.cache import (
+    RunInputs,
+    ensure_derived,
+    html_intact,
+    library_digest,
+    raw_digest,
+    read_record,
+    record_path,
+    why_rerun,
+)
+from governance_study.study.execute import ENGINE, Outcome, Runner, RunResult, Worker
 from governance_study.study.index import STATUS_TEXT, write_index
 from governance_study.study.parameters import check_parameters
 from governance_study.study.spec import (
@@ -102,8 +111,11 @@ __all__ = [
 ]
 
 
-def _stderr_progress(message: str, _lock=threading.Lock()) -> None:
-    with _lock:
+_PROGRESS_LOCK = threading.Lock()  # two workers report at once; their lines must not interleave
+
+
+def _stderr_progress(message: str) -> None:
+    with _PROGRESS_LOCK:
         print(message, file=sys.stderr, flush=True)
 
 
@@ -127,7 +139,9 @@ def run(
     started = time.perf_counter()
     study = load_study(paths)
     if reuse_kernels is not None:
-        study = Study(study.title, study.description, Execution(**{**study.execution.__dict__, "reuse_kernels": reuse_kernels}), study.reports)
+        study = Study(
+            study.title, study.description, Execution(**{**study.execution.__dict__, "reuse_kernels": reuse_kernels}), study.reports
+        )
     paths.reports.mkdir(parents=True, exist_ok=True)
     if only and paths.derived_table("claims").is_file():
         # reject a mistyped --only before the build, which may take seconds; the same check runs after it
@@ -227,7 +241,9 @@ class _run_lock:
             fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             self.handle.close()
-            raise StudyError([f"another `governance-study run` is using {self.path.parent.parent}; wait for it to finish"], heading="the project") from None
+            raise StudyError(
+                [f"another `governance-study run` is using {self.path.parent.parent}; wait for it to finish"], heading="the project"
+            ) from None
         return self
 
     def __exit__(self, *exc):

@@ -32,7 +32,8 @@ def library_digest() -> str:
     """sha256 over the library's source files (Python modules, templates, stylesheet)."""
     package = Path(__file__).resolve().parent.parent  # this file is in study/; the library is the package above
     files = sorted(
-        p for p in package.rglob("*")
+        p
+        for p in package.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts and p.suffix in {".py", ".j2", ".css", ".json", ".tpl"}
     )
     return _digest_files(files, package)
@@ -117,7 +118,7 @@ def ensure_derived(paths: ProjectPaths, *, force: bool, progress: Progress) -> b
         if previous and previous.get("stamp") == stamp and previous.get("derived") == derived_hashes(paths):
             progress("derived data up to date (raw data, library and versions unchanged since the last build)")
             return False
-    from governance_study.dataset.build import build_derived
+    from governance_study.derived.build import build_derived
 
     started = time.perf_counter()
     build_derived(paths)

@@ -7,6 +7,7 @@ the workers share (inputs, progress) and publishes each report (HTML written ato
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import queue
@@ -87,8 +88,17 @@ def _register_engine() -> str:
 
         class KeptKernelEngine(NBClientEngine):
             @classmethod
-            def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                         stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            def execute_managed_notebook(
+                cls,
+                nb_man,
+                kernel_name,
+                log_output=False,
+                stdout_file=None,
+                stderr_file=None,
+                start_timeout=60,
+                execution_timeout=None,
+                **kwargs,
+            ):
                 kwargs = remove_args(["input_path"], **kwargs)
                 safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
                 final_kwargs = merge_kwargs(
@@ -123,7 +133,7 @@ class Worker(threading.Thread):
         "del _gs_sys\n"
     )
 
-    def __init__(self, runner: "Runner", name: str):
+    def __init__(self, runner: Runner, name: str):
         super().__init__(name=name, daemon=True)
         self.runner = runner
         self.km = None
@@ -161,10 +171,8 @@ class Worker(threading.Thread):
     def _stop_kernel(km) -> None:
         from jupyter_core.utils import run_sync
 
-        try:
+        with contextlib.suppress(Exception):  # a kernel that is already gone cannot be shut down twice
             run_sync(km.shutdown_kernel)(now=True)
-        except Exception:
-            pass
         shutil.rmtree(getattr(km, "_gs_sockets", ""), ignore_errors=True)
 
     def _kernel(self):
@@ -244,7 +252,9 @@ class Worker(threading.Thread):
 class Runner:
     """Shared state of one run: inputs, progress, publishing of HTML and records."""
 
-    def __init__(self, paths: ProjectPaths, study: Study, inputs: RunInputs, git, progress: Progress, total: int, keys: dict[str, tuple[str, str]]):
+    def __init__(
+        self, paths: ProjectPaths, study: Study, inputs: RunInputs, git, progress: Progress, total: int, keys: dict[str, tuple[str, str]]
+    ):
         self.paths = paths
         self.study = study
         self.execution = study.execution
@@ -276,7 +286,9 @@ class Runner:
         if outcome.status == "ran":
             self.say(f"[{done:>{len(str(self.total))}}/{self.total}] ok     {outcome.report.report_id} ({outcome.seconds:.1f} s)")
         else:
-            self.say(f"[{done:>{len(str(self.total))}}/{self.total}] FAILED {outcome.report.report_id}: notebooks/{outcome.report.notebook_path.name}, {outcome.message}")
+            self.say(
+                f"[{done:>{len(str(self.total))}}/{self.total}] FAILED {outcome.report.report_id}: notebooks/{outcome.report.notebook_path.name}, {outcome.message}"
+            )
 
     def provenance_for(self, report: Report):
         from governance_study.study.provenance import collect

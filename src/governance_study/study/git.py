@@ -32,9 +32,7 @@ class GitState:
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
     try:
-        return subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=20, check=False
-        )
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=20, check=False)
     except (OSError, subprocess.SubprocessError):
         return None  # git not installed, or hung: provenance says "unknown" rather than failing the run
 
@@ -59,5 +57,3 @@ def git_state(paths: ProjectPaths) -> GitState:
         return GitState(None, True, "no commit yet (all files uncommitted)")
     words = commit[:7] + (" (uncommitted changes)" if dirty else "" if dirty is False else " (state unknown)")
     return GitState(commit, dirty, words)
-
-

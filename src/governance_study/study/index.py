@@ -14,20 +14,14 @@ from governance_study.study.cache import RunInputs, read_record
 from governance_study.study.execute import RunResult
 from governance_study.study.spec import Report, Study
 
-
-STATUS_TEXT = {
-    "ran": "regenerated",
-    "unchanged": "unchanged (inputs identical)",
-    "failed": "FAILED",
-    "skipped": "not selected (--only)",
-}
+STATUS_TEXT = {"ran": "regenerated", "unchanged": "unchanged (inputs identical)", "failed": "FAILED", "skipped": "not selected (--only)"}
 
 
 def write_index(paths: ProjectPaths, study: Study, reports: list[Report], result: RunResult, git, inputs: RunInputs) -> Path:
     """``reports/index.html``: what the study is, every report with its state, the citation, the provenance."""
     from governance_study.study.citation import load_citation, study_citation
-    from governance_study.study.render import render_index, write_text_atomic
     from governance_study.study.provenance import collect
+    from governance_study.study.render import render_index, write_text_atomic
 
     outcomes = result.by_id()
     groups: dict[str, list[dict[str, Any]]] = {}

@@ -12,7 +12,7 @@ import json
 import platform
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -78,7 +78,7 @@ def combined_digest(hashes: dict[str, str]) -> str:
 
 
 def now_utc() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass
@@ -107,7 +107,7 @@ class Provenance:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Provenance":
+    def from_dict(cls, data: dict[str, Any]) -> Provenance:
         data = {k: v for k, v in data.items() if k != "derived_digest"}
         data["git"] = GitState(**data["git"])
         return cls(**data)

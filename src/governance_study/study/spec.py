@@ -22,9 +22,7 @@ STUDY_KEYS = {"title", "description", "execution", "reports"}
 EXECUTION_KEYS = {"kernel", "cell_timeout_s", "reuse_kernels", "start_timeout_s"}
 REPORT_KEYS = {"notebook", "title", "section", "output", "parameters", "for_each"}
 #: Expansions a report entry may ask for, with the placeholders each provides.
-FOR_EACH = {
-    "district_with_claims": ("district_code", "district_name_zh", "district_name_en", "district_pinyin"),
-}
+FOR_EACH = {"district_with_claims": ("district_code", "district_name_zh", "district_name_en", "district_pinyin")}
 RESERVED_OUTPUTS = {"index.html"}
 FAILED_DIR = "_failed"
 SCALARS = (str, int, float, bool)
@@ -157,7 +155,11 @@ def load_study(paths: ProjectPaths) -> Study:
         where = f"reports[{number}] ({notebook or 'no notebook'})"
         for key in sorted(set(entry) - REPORT_KEYS):
             hint = difflib.get_close_matches(key, REPORT_KEYS, n=1)
-            problems.append(f"{where}: unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "") + f"; allowed: {', '.join(sorted(REPORT_KEYS))}")
+            problems.append(
+                f"{where}: unknown key {key!r}"
+                + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                + f"; allowed: {', '.join(sorted(REPORT_KEYS))}"
+            )
         notebook = notebook.removesuffix(".ipynb")
         if not notebook:
             problems.append(f"{where}: missing 'notebook' (a file name in notebooks/, e.g. 02_resolution_rates)")
@@ -189,10 +191,16 @@ def load_study(paths: ProjectPaths) -> Study:
         for label, text in texts.items():
             unknown = _placeholders(text) - allowed_placeholders
             if unknown:
-                offer = f"available with for_each {for_each}: {', '.join(sorted(allowed_placeholders))}" if allowed_placeholders else "placeholders need for_each"
+                offer = (
+                    f"available with for_each {for_each}: {', '.join(sorted(allowed_placeholders))}"
+                    if allowed_placeholders
+                    else "placeholders need for_each"
+                )
                 problems.append(f"{where}: {label} uses unknown placeholder(s) {', '.join(sorted(unknown))}; {offer}")
         if for_each in FOR_EACH and not _placeholders(output):
-            problems.append(f"{where}: with for_each, 'output' must hold a placeholder such as {{district_code}} (else every report overwrites one file)")
+            problems.append(
+                f"{where}: with for_each, 'output' must hold a placeholder such as {{district_code}} (else every report overwrites one file)"
+            )
         if not output.endswith(".html") or output.startswith("/") or ".." in Path(output).parts or "\\" in output:
             problems.append(f"{where}: output {output!r} must be a relative path ending in .html inside reports/")
         if output in RESERVED_OUTPUTS or output.split("/")[0] in {FAILED_DIR, ".cache"}:
@@ -286,7 +294,9 @@ def select(reports: list[Report], only: Sequence[str] | None) -> list[Report]:
             names = sorted({r.notebook for r in reports} | {r.report_id for r in reports})
             close = difflib.get_close_matches(name, names, n=3)
             problems.append(
-                f"--only {name!r} matches no report" + (f" (did you mean {', '.join(close)}?)" if close else "") + f"; reports: {', '.join(names)}"
+                f"--only {name!r} matches no report"
+                + (f" (did you mean {', '.join(close)}?)" if close else "")
+                + f"; reports: {', '.join(names)}"
             )
         chosen += [r for r in hits if r not in chosen]
     if problems:

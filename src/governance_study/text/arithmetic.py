@@ -28,23 +28,27 @@ Digits glued to a letter, "-", "_" or "." are not numbers here (dates "2021-01-0
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterator
 
 __all__ = ["Statement", "find_statements", "arithmetic_problems"]
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_L = r"(?<![\w.,\-/])"            # the whole number, never the tail of a date, id or decimal
-_R = r"(?![\w\-/]|[.,]\d)"        # ... nor its head
+_L = r"(?<![\w.,\-/])"  # the whole number, never the tail of a date, id or decimal
+_R = r"(?![\w\-/]|[.,]\d)"  # ... nor its head
 _RATIO = re.compile(rf"{_L}({_NUM})\s*/\s*({_NUM})\s*[=≈]\s*({_NUM})(?:(\s?%)|{_R})", re.ASCII)
 _SUM = re.compile(rf"{_L}({_NUM}(?:\s*\+\s*{_NUM})+)\s*=\s*({_NUM}){_R}", re.ASCII)
 _SHARE = re.compile(
     rf"{_L}({_NUM})\s?%\s+of\s+({_NUM})\s+(?:is(?:\s+(?:about|approximately|roughly|around))?|gives|equals|=|≈)"
-    rf"\s+({_NUM}){_R}", re.ASCII)
+    rf"\s+({_NUM}){_R}",
+    re.ASCII,
+)
 _DIVISION = re.compile(
     rf"{_L}({_NUM})\s*/\s*({_NUM}){_R}\s*(?:[=≈]|(?:implies|gives|makes|equals|about|is(?!\s+not?\b))\b)"
-    rf"(?:\s+about)?(?:\s+{_NUM}{_R})?", re.ASCII)
+    rf"(?:\s+about)?(?:\s+{_NUM}{_R})?",
+    re.ASCII,
+)
 
 
 @dataclass(frozen=True)
@@ -143,8 +147,10 @@ def _share(m: re.Match[str]) -> tuple[Statement, str]:
 def _unverifiable(m: re.Match[str]) -> tuple[Statement, str]:
     a, b = m[1], m[2]
     expected = "undefined" if _num(b) == 0 else _show(_num(a) / _num(b), 3)
-    message = (f"'{m[0]}' cannot be checked: {a}/{b} = {expected}; write the result as '{a}/{b} = x' "
-               f"(or 'k/n = p%', 'p% of n is k' with whole counts) so it can be verified")
+    message = (
+        f"'{m[0]}' cannot be checked: {a}/{b} = {expected}; write the result as '{a}/{b} = x' "
+        f"(or 'k/n = p%', 'p% of n is k' with whole counts) so it can be verified"
+    )
     return Statement(m[0], m.start(), "unverifiable", False, expected), message
 
 
@@ -152,13 +158,12 @@ def _scan(text: str) -> Iterator[tuple[Statement, str]]:
     found = [(m, f) for rx, f in ((_RATIO, _ratio), (_SUM, _sum), (_SHARE, _share)) for m in rx.finditer(text)]
     found.sort(key=lambda mf: mf[0].start())
     taken: list[tuple[int, int]] = []
-    for m, f in found:
+    for m, _ in found:
         if all(m.end() <= a or m.start() >= b for a, b in taken):
             taken.append(m.span())
     found = [(m, f) for m, f in found if m.span() in taken]
     # A division inside a checkable statement is that statement, not a second, unverifiable one.
-    found += [(m, _unverifiable) for m in _DIVISION.finditer(text)
-              if all(m.start() < a or m.start() >= b for a, b in taken)]
+    found += [(m, _unverifiable) for m in _DIVISION.finditer(text) if all(m.start() < a or m.start() >= b for a, b in taken)]
     for m, f in sorted(found, key=lambda mf: mf[0].start()):
         yield f(m)
 

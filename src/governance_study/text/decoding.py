@@ -28,8 +28,15 @@ __all__ = ["Decoded", "DecodeError", "decode_article"]
 
 #: Declared encodings this module honours, by the lower-cased label a page may use.
 CHINESE_LABELS = {
-    "gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030",
-    "big5": "big5", "big5-hkscs": "big5hkscs", "utf-8": "utf-8", "utf8": "utf-8",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "gb18030": "gb18030",
+    "cp936": "gb18030",
+    "x-gbk": "gb18030",
+    "big5": "big5",
+    "big5-hkscs": "big5hkscs",
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
 }
 _DECLARATION = re.compile(rb"(?:charset|coding)\s*[=:]\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
 _DECLARATION_WINDOW = 2048
@@ -53,8 +60,13 @@ class Decoded:
 def _is_cjk(ch: str) -> bool:
     o = ord(ch)
     return (
-        0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x2FFFF or 0xF900 <= o <= 0xFAFF
-        or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF or o in (0x2018, 0x2019, 0x201C, 0x201D, 0x2026, 0x2014, 0xB7)
+        0x4E00 <= o <= 0x9FFF
+        or 0x3400 <= o <= 0x4DBF
+        or 0x20000 <= o <= 0x2FFFF
+        or 0xF900 <= o <= 0xFAFF
+        or 0x3000 <= o <= 0x303F
+        or 0xFF00 <= o <= 0xFFEF
+        or o in (0x2018, 0x2019, 0x201C, 0x201D, 0x2026, 0x2014, 0xB7)
     )
 
 
@@ -91,7 +103,7 @@ def decode_article(data: bytes, file: str) -> Decoded:
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
             try:
-                text = data[len(bom):].decode(codec)
+                text = data[len(bom) :].decode(codec)
             except UnicodeDecodeError:
                 break
             return Decoded(text, "utf-16", f"{file}: not UTF-8, decoded as UTF-16 (byte-order mark); " + _convert_hint(file, "UTF-16"))
@@ -104,11 +116,13 @@ def decode_article(data: bytes, file: str) -> Decoded:
                 text = data.decode(codec)
             except UnicodeDecodeError as exc:
                 raise DecodeError(
-                    f"{file}: declares charset {label} but byte {exc.start} ({data[exc.start:exc.start + 4].hex(' ')}) "
+                    f"{file}: declares charset {label} but byte {exc.start} ({data[exc.start : exc.start + 4].hex(' ')}) "
                     f"is not valid {codec.upper()}: find the file's real encoding (e.g. `file -i {file}`), then "
                     + _convert_hint(file, "<ENCODING>")
                 ) from None
-            return Decoded(text, codec, f"{file}: not UTF-8, decoded as {codec.upper()} (declared {label}); " + _convert_hint(file, codec.upper()))
+            return Decoded(
+                text, codec, f"{file}: not UTF-8, decoded as {codec.upper()} (declared {label}); " + _convert_hint(file, codec.upper())
+            )
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:

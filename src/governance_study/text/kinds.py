@@ -65,22 +65,22 @@ __all__ = ["Kind", "KINDS", "PROPOSED", "KindContext", "classify"]
 
 Kind = Literal["count", "rate", "money", "area", "measure", "date", "span", "ordinal", "phrase", "change", "identifier"]
 #: Every kind, in the order the documentation lists them.
-KINDS: tuple[str, ...] = (
-    "count", "rate", "money", "area", "measure", "date", "span", "ordinal", "phrase", "change", "identifier",
-)
+KINDS: tuple[str, ...] = ("count", "rate", "money", "area", "measure", "date", "span", "ordinal", "phrase", "change", "identifier")
 #: Kinds proposed for curation; a candidate of any other kind needs no decision.
 PROPOSED: frozenset[str] = frozenset({"count", "rate"})
 
 MONEY_UNITS = frozenset({"元", "美元", "欧元", "港元"})
 AREA_UNITS = frozenset({"平方公里", "平方米", "公顷", "亩", "㎡", "m²"})
-MEASURE_UNITS = frozenset({"公里", "千米", "米", "千克", "公斤", "吨", "千瓦时", "千瓦", "km", "kg", "cm", "mm", "m", "kWh", "kW", "MW", "GB", "MB", "TB"})
+MEASURE_UNITS = frozenset(
+    {"公里", "千米", "米", "千克", "公斤", "吨", "千瓦时", "千瓦", "km", "kg", "cm", "mm", "m", "kWh", "kW", "MW", "GB", "MB", "TB"}
+)
 SPAN_UNITS = frozenset({"个月", "天", "小时", "个小时", "分钟", "秒", "周", "星期", "个星期", "季度", "季", "岁", "周岁"})
 ORDINAL_UNITS = frozenset({"届", "期", "版"})
 
 _CN_NUMERAL_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
 _CN_SINGLE = frozenset("〇一二两三四五六七八九十")
 _CN_YEAR_DIGITS = frozenset("〇零一二三四五六七八九")
-_CLAUSE_START = frozenset("\n\r。;；:：,，!！?？ \t\u3000\xa0“\"(（")
+_CLAUSE_START = frozenset('\n\r。;；:：,，!！?？ \t\u3000\xa0“"(（')
 _OPENING_BRACKET = frozenset("(（")
 _CLOSING_BRACKET = frozenset(")）")
 

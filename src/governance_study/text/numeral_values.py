@@ -69,7 +69,7 @@ def chinese_value(run: str) -> tuple[Decimal, int, bool]:
     mult = ""
     if fraction:
         stripped = fraction.rstrip("万亿")
-        fraction, mult = stripped, fraction[len(stripped):]
+        fraction, mult = stripped, fraction[len(stripped) :]
     is_range = False
     if len(integer) >= 2 and integer[:2] in _RANGES and all(c in "十百千万亿" for c in integer[2:]) and not fraction:
         integer, is_range = integer[0] + integer[2:], True  # 三四十 -> 三十: the lower end

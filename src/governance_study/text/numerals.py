@@ -70,14 +70,18 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Iterator, Literal
+from typing import Literal
+
 from governance_study.text.numeral_values import EXACT, arabic_value, chinese_value, power_of, tidy
 
+# fmt: off
 __all__ = [
     "Bound", "NumberExpression", "NumberParseError", "parse_number", "find_numbers", "UNITS", "NON_NUMBER_WORDS",
 ]
+# fmt: on
 
 Bound = Literal["exact", "at_least", "more_than", "approx"]
 
@@ -123,7 +127,7 @@ _SLOT_SETTERS = tuple(getattr(NumberExpression, f.name).__set__ for f in fields(
 
 
 def _expression(
-    text: str, number_text: str, value: Decimal, bound: Bound, unit: str, decimals: int, start: int, end: int,
+    text: str, number_text: str, value: Decimal, bound: Bound, unit: str, decimals: int, start: int, end: int
 ) -> NumberExpression:
     """``NumberExpression(text, number_text, ...)``, built without the dataclass __init__ (see above)."""
     e = object.__new__(NumberExpression)
@@ -148,6 +152,7 @@ class NumberParseError(ValueError):
 
 #: Measure words and units recognised right after a number (after 余/多). 万/亿 are never units: they belong to
 #: the number ("14.17亿元" is 1417000000 元). Matched longest first (人次 before 人, 平方公里 before 公里).
+# fmt: off
 UNITS: tuple[str, ...] = (
     "人次", "户次", "件次", "名", "人", "件", "个", "次", "场", "家", "条", "项", "户", "所", "处", "座", "支",
     "位", "批", "类", "种", "级", "元", "美元", "欧元", "港元", "平方公里", "平方米", "公里", "公顷", "千米",
@@ -157,9 +162,11 @@ UNITS: tuple[str, ...] = (
     "部", "首", "段", "层", "季度", "季", "代", "个百分点", "百分点", "%", "％", "‰", "㎡", "km", "kg", "cm",
     "mm", "m²", "m", "kWh", "kW", "MW", "GB", "MB", "TB",
 )
+# fmt: on
 
 #: Words whose numeral character is not a quantity; :func:`find_numbers` skips them whole. Kept short on
 #: purpose: only frequent words of this genre, where reading a number would always be wrong.
+# fmt: off
 NON_NUMBER_WORDS: tuple[str, ...] = (
     "统一", "唯一", "万一", "一些", "一直", "一起", "一般", "一定", "一致", "一切", "一样", "一律", "一旦",
     "一同", "一向", "一贯", "一味", "一度", "一体", "一站式", "一揽子", "一系列", "进一步", "一时间", "一线",
@@ -167,12 +174,12 @@ NON_NUMBER_WORDS: tuple[str, ...] = (
     "一呼百应", "千方百计", "千家万户", "万无一失", "万众一心", "隔三岔五", "千千万万", "万科", "百姓",
     "十分", "万分", "百分点", "百分比", "百分百", "零散", "零星", "零售", "零碎", "零距离",
 )
+# fmt: on
 
 _D = "0-9０-９"  # Arabic digits, ASCII and full-width
 _CN_DIGITS = "零〇一二两三四五六七八九"
 _CN = _CN_DIGITS + "十百千万亿"
 _BIG = "(?:万亿|万|亿)"
-
 
 
 _MORE_THAN = {"超过", "超", "逾", "多于"}
@@ -199,15 +206,15 @@ def _by_first_character(alternatives: list[tuple[str, str]]) -> str:
     groups: dict[str, list[str]] = {}
     for first, rest in alternatives:
         groups.setdefault(first, []).append(rest)
-    return "|".join(
-        re.escape(first) + (f"(?:{'|'.join(rests)})" if rests != [""] else "") for first, rests in groups.items()
-    )
+    return "|".join(re.escape(first) + (f"(?:{'|'.join(rests)})" if rests != [""] else "") for first, rests in groups.items())
 
 
+# fmt: off
 _UNIT = _by_first_character(
     [("个", "(?P<qunit>[多余])(?:月|小时|星期)")]
     + [(u[0], re.escape(u[1:])) for u in sorted(UNITS, key=len, reverse=True)]
 )
+# fmt: on
 
 _EXPR = rf"""
 (?P<qual>超过|多于|大约|将近|不少于|不低于|至少|超|逾|约|近
@@ -376,17 +383,12 @@ def parse_number(text: str) -> NumberExpression:
     if not found:
         hint = ""
         if re.search(rf"[{_D}]", text):
-            hint = (
-                " (digits next to Latin letters, as in 'Z2' or '5G', and dotted runs such as '2021.06.30'"
-                " are not numbers)"
-            )
+            hint = " (digits next to Latin letters, as in 'Z2' or '5G', and dotted runs such as '2021.06.30' are not numbers)"
         raise NumberParseError(f"no number expression in {text!r}{hint}")
     if len(found) > 1:
         listed = ", ".join(repr(e.text) for e in found)
-        raise NumberParseError(
-            f"{text!r} holds {len(found)} number expressions ({listed}): pass one at a time, or use find_numbers"
-        )
+        raise NumberParseError(f"{text!r} holds {len(found)} number expressions ({listed}): pass one at a time, or use find_numbers")
     e = found[0]
     if e.start > 0:
-        raise NumberParseError(f"{text!r}: unexpected text {text[:e.start]!r} before the number expression {e.text!r}")
-    raise NumberParseError(f"{text!r}: unexpected text {text[e.end:]!r} after the number expression {e.text!r}")
+        raise NumberParseError(f"{text!r}: unexpected text {text[: e.start]!r} before the number expression {e.text!r}")
+    raise NumberParseError(f"{text!r}: unexpected text {text[e.end :]!r} after the number expression {e.text!r}")

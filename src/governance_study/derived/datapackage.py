@@ -14,8 +14,14 @@ import pandera.pandas as pa
 from governance_study import __version__
 
 _TYPES = {
-    "str": "string", "string": "string", "int64": "integer", "Int64": "integer", "float64": "number",
-    "Float64": "number", "bool": "boolean", "boolean": "boolean",
+    "str": "string",
+    "string": "string",
+    "int64": "integer",
+    "Int64": "integer",
+    "float64": "number",
+    "Float64": "number",
+    "bool": "boolean",
+    "boolean": "boolean",
 }
 
 
