@@ -368,6 +368,27 @@ def test_every_report_opens_with_key_findings_whose_links_resolve(study_run):
     assert "No key finding of the study rests on this district" in dongli
 
 
+def test_editing_one_claim_reruns_only_the_reports_that_show_it(study_run, tmp_path):
+    """A copy of the finished study; one Dongli claim's note edited: the build reruns, then only the reports
+    whose sources appendix shows that claim (the corpus, participation, the Dongli profile) are rerun."""
+    import shutil
+
+    from _project import edit_claim
+    from governance_study.paths import ProjectPaths
+    from governance_study.study import run
+
+    root = tmp_path / "copy"
+    shutil.copytree(study_run.paths.root, root)
+    edit_claim(root, "dongli23-part-time-grid-workers", note="Part-time grid workers who are volunteer residents.")
+    result = run(ProjectPaths(root), jobs=2, progress=lambda _: None)
+    ran = sorted(o.report.report_id for o in result.outcomes if o.status == "ran")
+    assert not result.failed and result.built
+    assert ran == ["01_sources_and_coverage", "03_participation", "districts/120110"], ran
+    records = {p.stem: json.loads(p.read_text()) for p in (root / "reports/.cache/reports").glob("*.json")}
+    assert "dongli23-part-time-grid-workers" in records["03_participation"]["claims_shown"]
+    assert "dongli23-part-time-grid-workers" not in records["02_resolution_rates"]["claims_shown"]
+
+
 def test_hostile_source_text_is_escaped(study_run):
     escaped = HOSTILE_MARKUP.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     for path in (study_run.paths.reports / "01_sources_and_coverage.html", study_run.paths.reports / "districts/120101.html"):

@@ -94,8 +94,8 @@ def test_a_change_reruns_only_what_it_affects(mini_after_run, lines):
     (mini_after_run.paths.raw / "claims.csv").write_text("claim_id,district_code\na,120101\nb,120116\nc,120116\n")
     lines.clear()
     result = run(mini_after_run, lines, only=["ok"])
-    assert statuses(result)["ok"] == "ran" and mini_after_run.builds == [1]
-    assert "start  ok (changed: derived data)" in lines.text
+    # rebuilt, but "ok" loads no derived table, so its key does not cover the derived data: nothing it reads changed
+    assert statuses(result)["ok"] == "unchanged" and mini_after_run.builds == [1]
     lines.clear()
     result = run(mini_after_run, lines, force=True, only=["ok"])
     assert statuses(result)["ok"] == "ran"
@@ -151,6 +151,8 @@ def test_reports_the_study_no_longer_declares_are_removed(mini_after_run, lines)
     run(mini_after_run, lines, only=["profile"])
     assert (mini_after_run.paths.reports / "districts/120116.html").exists(), "--only never deletes"
     lines.clear()
+    # one report to run (its parameters change), to see that --jobs 8 starts no more workers than reports
+    mini_after_run.write_study(mini_after_run.paths.study_file.read_text().replace('{x: 3, label: "b"}', '{x: 5, label: "b"}'))
     run(mini_after_run, lines, jobs=8)
     assert not (mini_after_run.paths.reports / "districts/120116.html").exists()
     assert "removed districts/120116.html" in lines.text
@@ -165,7 +167,9 @@ def test_record_holds_provenance(mini_after_run):
     assert set(prov["derived_sha256"]) == {"claims.csv"}
     assert prov["versions"]["papermill"] and prov["versions"]["python"]
     assert prov["duration_s"] > 0 and re.fullmatch(r"[0-9a-f]{64}", prov["cache_key"])
-    assert set(record["components"]) == {"notebook", "parameters", "derived data", "library source", "versions", "CITATION.cff", "kernel"}
+    # the fixture notebook loads no derived table, so no table (and no claim) is part of its key
+    assert set(record["components"]) == {"notebook", "parameters", "library source", "versions", "CITATION.cff", "kernel"}
+    assert record["claims_shown"] == []
 
 
 def test_kernel_dies_mid_notebook(mini_project, lines):

@@ -46,6 +46,7 @@ from collections.abc import Sequence
 from governance_study.paths import ProjectPaths
 from governance_study.study.cache import (
     RunInputs,
+    claim_rows,
     ensure_derived,
     html_intact,
     library_digest,
@@ -158,6 +159,7 @@ def run(
             versions=package_versions(),
             citation=sha256_file(citation_file) if citation_file.is_file() else "",
             kernel=study.execution.kernel,
+            claims=claim_rows(paths),
         )
         keys: dict[str, tuple[str, str]] = {}
         components: dict[str, dict[str, str]] = {}
@@ -165,11 +167,12 @@ def run(
         to_run: list[Report] = []
         for report in chosen:
             nb_sha = sha256_file(report.notebook_path)
-            parts = inputs.components(report, nb_sha)
-            key = inputs.key(report, nb_sha)
+            record = read_record(paths, report.report_id)
+            shown = record.get("claims_shown") if record else None
+            parts = inputs.components(report, nb_sha, shown)
+            key = inputs.key(report, nb_sha, shown)
             keys[report.report_id] = (key, nb_sha)
             components[report.report_id] = parts
-            record = read_record(paths, report.report_id)
             intact = bool(record) and html_intact(paths, report, record)
             if not force and record and record.get("key") == key and intact:
                 result.outcomes.append(Outcome(report, "unchanged"))

@@ -1,17 +1,26 @@
 """What decides that a report, or ``data/derived/``, is up to date: input digests, run records, the build stamp.
 
-Grain: one *inputs key* per report (sha256 over the digests of its notebook, parameters, derived data, library
-source, CITATION.cff, package versions and kernel), kept in one JSON record per report under
-``reports/.cache/reports/``; one build stamp (``build.json``) for the derived data.
+Grain: one *inputs key* per report, kept in one JSON record per report under ``reports/.cache/reports/``; one
+build stamp (``build.json``) for the derived data. A report's key covers exactly what it reads:
+
+- its notebook, parameters, the library source, package versions, CITATION.cff and the kernel;
+- each derived table its notebook loads (``datasets.load("...")`` in its cells: declared, not guessed), whole;
+- of the claims table, only the rows of the claims the report showed when it last ran (its sources appendix,
+  recorded after the run): editing one Dongli claim reruns the reports that show it (the Dongli profile, the
+  corpus, participation), not the others. A change that could make a report show another claim changes a
+  derived table it loads (a new statistic changes ``resolution``; a new claim changes ``sources`` and
+  ``coverage``), so that report reruns too.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,30 +57,79 @@ def _json_hash(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
+_LOAD = re.compile(r"""datasets\.load\(\s*["']([A-Za-z_][\w-]*)["']""")
+
+
+def declared_tables(notebook: Path) -> list[str]:
+    """The derived tables a notebook loads, read from its cells (``datasets.load("claims")``), sorted."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return []
+    sources = ("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
+    return sorted({name for source in sources for name in _LOAD.findall(source)})
+
+
+def claims_shown(nb: Any) -> list[str]:
+    """The claim ids an executed notebook shows: those of its sources appendix (the quotes behind its numbers)."""
+    from governance_study.report import TABLE_MIMETYPE
+
+    shown: set[str] = set()
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            table = output.get("data", {}).get(TABLE_MIMETYPE)
+            if table and table.get("name") == "sources_appendix" and "claim_id" in table.get("columns", []):
+                column = table["columns"].index("claim_id")
+                shown |= {str(row[column]) for row in table.get("data", [])}
+    return sorted(shown)
+
+
+def claim_rows(paths: ProjectPaths) -> dict[str, str]:
+    """claim_id -> sha256 of its row in ``data/derived/claims.csv`` (empty when there is none)."""
+    path = paths.derived_table("claims")
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader)
+            at = header.index("claim_id")
+            return {row[at]: _json_hash(row) for row in reader}
+    except (OSError, StopIteration, ValueError):
+        return {}
+
+
 @dataclass(frozen=True)
 class RunInputs:
-    """What every report of one run shares."""
+    """What every report of one run shares: derived file digests, library, versions, citation, kernel, and the
+    digest of every claim's row."""
 
     derived: dict[str, str]
     library: str
     versions: dict[str, str | None]
     citation: str
     kernel: str
+    claims: dict[str, str] = field(default_factory=dict)
 
-    def components(self, report: Report, notebook_sha256: str) -> dict[str, str]:
-        """sha256 of each input of a report, by name (the record keeps them to say what changed)."""
-        return {
+    def components(self, report: Report, notebook_sha256: str, shown: list[str] | None = None) -> dict[str, str]:
+        """sha256 of each input of a report, by name (the record keeps them to say what changed). ``shown``: the
+        claim ids the report showed last time (None: not known yet, e.g. a first run)."""
+        parts = {
             "notebook": notebook_sha256,
             "parameters": _json_hash({"parameters": report.parameters, "title": report.title, "output": report.output}),
-            "derived data": _json_hash(self.derived),
             "library source": self.library,
             "versions": _json_hash(self.versions),
             "CITATION.cff": self.citation,
             "kernel": _json_hash(self.kernel),
         }
+        for table in declared_tables(report.notebook_path):
+            if table == "claims":
+                rows = None if shown is None else [(c, self.claims.get(c, "missing")) for c in shown]
+                parts["claims shown"] = _json_hash(rows)
+            else:
+                parts[f"table {table}"] = self.derived.get(f"{table}.csv", "missing")
+        return parts
 
-    def key(self, report: Report, notebook_sha256: str) -> str:
-        return _json_hash(self.components(report, notebook_sha256))
+    def key(self, report: Report, notebook_sha256: str, shown: list[str] | None = None) -> str:
+        return _json_hash(self.components(report, notebook_sha256, shown))
 
 
 def why_rerun(record: dict[str, Any] | None, components: dict[str, str], html_intact: bool, force: bool) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from governance_study.paths import ProjectPaths
-from governance_study.study.cache import RunInputs, record_path, write_json
+from governance_study.study.cache import RunInputs, claims_shown, record_path, write_json
 from governance_study.study.spec import FAILED_DIR, Progress, Report, Study
 
 
@@ -313,6 +313,10 @@ class Runner:
             generated_at=provenance.started_at,
         )
         nb.metadata["title"] = report.title
+        # the key now covers the claims this run showed, so that the next run compares like with like
+        shown = claims_shown(nb)
+        components = self.inputs.components(report, self.keys[report.report_id][1], shown)
+        provenance.cache_key = self.inputs.key(report, self.keys[report.report_id][1], shown)
         ctx = ReportContext(report.report_id, report.title, self.study.title, report.index_href, provenance, citation)
         html = notebook_to_html(nb, ctx)
         target = report.html_path(self.paths)
@@ -321,7 +325,8 @@ class Runner:
             record_path(self.paths, report.report_id),
             {
                 "key": provenance.cache_key,
-                "components": self.components.get(report.report_id, {}),
+                "components": components,
+                "claims_shown": shown,
                 "html_sha256": hashlib.sha256(html.encode("utf-8")).hexdigest(),
                 "title": report.title,
                 "output": report.output,
