@@ -48,7 +48,7 @@ def write_index(paths: ProjectPaths, study: Study, reports: list[Report], result
             }
         )
     cff = load_citation(paths)
-    findings, findings_error = _key_findings(paths, reports)
+    findings, findings_error = _cached_findings(paths, reports, inputs)
     description = list(study.description) or [str(cff.get("abstract", "")).strip()]
     provenance = collect(paths, git=git, derived=inputs.derived)
     provenance.duration_s = round(result.seconds or 0.0, 2) or None
@@ -64,6 +64,26 @@ def write_index(paths: ProjectPaths, study: Study, reports: list[Report], result
     target = paths.reports / "index.html"
     write_text_atomic(target, html)
     return target
+
+
+def _cached_findings(paths: ProjectPaths, reports: list[Report], inputs: RunInputs) -> tuple[list[dict[str, Any]], str | None]:
+    """:func:`_key_findings`, reused while the derived data, the library and the reports' outputs are unchanged:
+    an unchanged rerun then writes the index without importing pandas."""
+    import json
+
+    from governance_study.study.cache import write_json
+
+    stamp = {"derived": inputs.derived, "library": inputs.library, "outputs": sorted(r.output for r in reports)}
+    path = paths.cache_dir / "findings.json"
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if cached.get("stamp") == stamp:
+            return cached["findings"], cached["error"]
+    except (OSError, ValueError, KeyError):
+        pass
+    findings, error = _key_findings(paths, reports)
+    write_json(path, {"stamp": stamp, "findings": findings, "error": error})
+    return findings, error
 
 
 def _key_findings(paths: ProjectPaths, reports: list[Report]) -> tuple[list[dict[str, Any]], str | None]:
