@@ -23,6 +23,7 @@ STAGES = {
     "paths": 0,
     "errors": 0,
     "csvio": 0,
+    "vocabulary": 0,
     "text": 1,
     "dataset": 2,
     "datasets": 2,

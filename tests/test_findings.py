@@ -71,8 +71,8 @@ def test_resolution_finding_counts_districts_and_statistics(findings, derived):
     assert "777 of 821, implied (only 777/821 = 94.640% gives the reported 94.6%)" in text
     assert "591 of 657, recomputed" in text and int(Fraction(77700, 821) * 1000) == 94640
     assert [k for k in range(822) if Fraction(9455, 10000) <= Fraction(k, 821) < Fraction(9465, 10000)] == [777]
-    closed_only = int((res["rate_basis"] == "none").sum())  # none of them has a received count (by hand: 7 of 11)
-    assert closed_only == 7 and res.loc[res["rate_basis"] == "none", "received"].isna().all()
+    closed_only = int((res["rate_derivation"] == "none").sum())  # none of them has a received count (by hand: 7 of 11)
+    assert closed_only == 7 and res.loc[res["rate_derivation"] == "none", "received"].isna().all()
     assert f"{closed_only} statistics report only a closed count (of {len(res)} in all)" in text
     assert "not possible with these sources" in text
 

@@ -95,8 +95,8 @@ def test_difference_of_two_perfect_rates_has_no_test_statistic_but_an_interval()
 @given(na=st.integers(1, 3000), nb=st.integers(1, 3000), data=st.data(), method=st.sampled_from(["newcomb", "wald", "agresti-caffo"]))
 def test_difference_is_antisymmetric(na, nb, data, method):
     ka, kb = data.draw(st.integers(0, na)), data.draw(st.integers(0, nb))
-    ab = proportion_difference(ka, na, kb, nb, method=method)
-    ba = proportion_difference(kb, nb, ka, na, method=method)
+    ab = proportion_difference(ka, na, kb, nb, ci_method=method)
+    ba = proportion_difference(kb, nb, ka, na, ci_method=method)
     assert ba.difference == pytest.approx(-ab.difference, abs=1e-12)
     assert (ba.ci_low, ba.ci_high) == (pytest.approx(-ab.ci_high, abs=1e-7), pytest.approx(-ab.ci_low, abs=1e-7))
     assert ba.z_stat == pytest.approx(-ab.z_stat, abs=1e-9) and ba.p_value == pytest.approx(ab.p_value, abs=1e-12)
@@ -256,7 +256,7 @@ def test_glm_with_one_family_is_the_pooled_log_odds():
 def test_glm_with_two_families_matches_newton_raphson(resolution):
     rows = resolution[resolution["statistic_id"] != "hp-petition-counts"]  # 40/40 would separate the petition family
     result = fit_glm(rows, districts=["120101", "120116", "120103"])
-    used = rows[rows["count_used"].notna()].sort_values(["district_code", "statistic_id"])
+    used = rows[rows["closed_used"].notna()].sort_values(["district_code", "statistic_id"])
     design = np.column_stack(
         [
             np.ones(len(used)),
@@ -265,8 +265,8 @@ def test_glm_with_two_families_matches_newton_raphson(resolution):
             (used["channel_family"] == "mediation").to_numpy(float),
         ]
     )
-    k = used["count_used"].astype(int).to_numpy()
-    expected = irls(np.column_stack([k, used["nobs_used"].astype(int).to_numpy() - k]), design)
+    k = used["closed_used"].astype(int).to_numpy()
+    expected = irls(np.column_stack([k, used["received_used"].astype(int).to_numpy() - k]), design)
     assert result.table["coef_log_odds"].to_numpy() == pytest.approx(expected, abs=1e-7)
     assert result.table["term"].tolist() == ["intercept", "district[120103]", "district[120116]", "channel_family[mediation]"]
     assert result.table["odds_ratio"].to_numpy() == pytest.approx(np.exp(expected), rel=1e-7)

@@ -56,7 +56,7 @@ def test_wilson_matches_the_closed_form(k, n):
 def test_clopper_pearson_matches_beta_quantiles():
     from scipy.stats import beta
 
-    low, high = proportion_interval(591, 657, method="beta", alpha=0.1)
+    low, high = proportion_interval(591, 657, ci_method="beta", alpha=0.1)
     assert low == pytest.approx(beta.ppf(0.05, 591, 657 - 591 + 1), abs=1e-10)
     assert high == pytest.approx(beta.ppf(0.95, 591 + 1, 657 - 591), abs=1e-10)
 
@@ -70,19 +70,19 @@ def test_clopper_pearson_matches_beta_quantiles():
 )
 def test_interval_contains_its_point_estimate(n, data, method, alpha):
     k = data.draw(st.integers(0, n))
-    low, high = proportion_interval(k, n, method=method, alpha=alpha)
+    low, high = proportion_interval(k, n, ci_method=method, alpha=alpha)
     assert 0.0 <= low <= k / n <= high <= 1.0
 
 
 def test_jeffreys_at_the_boundary_reaches_the_estimate():
     # statsmodels' Jeffreys interval of 5/5 ends at 0.99991; the Brown-Cai-DasGupta boundary rule sets it to 1.
-    assert proportion_interval(5, 5, method="jeffreys")[1] == 1.0
-    assert proportion_interval(0, 5, method="jeffreys")[0] == 0.0
+    assert proportion_interval(5, 5, ci_method="jeffreys")[1] == 1.0
+    assert proportion_interval(0, 5, ci_method="jeffreys")[0] == 0.0
 
 
 def test_interval_errors():
     with pytest.raises(ValueError, match="unknown interval method 'exact': use one of wilson"):
-        proportion_interval(1, 2, method="exact")
+        proportion_interval(1, 2, ci_method="exact")
     with pytest.raises(ValueError, match="need 0 <= count <= nobs"):
         proportion_interval(3, 2)
     with pytest.raises(ValueError, match="alpha must lie strictly between 0 and 1"):
@@ -100,7 +100,7 @@ def test_one_row_per_statistic_with_closing(heping):
 
 def test_mediation_is_recomputed_from_counts(heping):
     row = heping.loc["hp-mediation"]
-    assert row["rate_basis"] == "recomputed" and (row["count_used"], row["nobs_used"]) == (591, 657)
+    assert row["rate_derivation"] == "recomputed" and (row["closed_used"], row["received_used"]) == (591, 657)
     assert row["rate_pct"] == pytest.approx(float(Fraction(59100, 657)), abs=1e-12)
     low, high = wilson_closed_form(591, 657)
     assert (row["ci_low_pct"], row["ci_high_pct"]) == (pytest.approx(100 * low), pytest.approx(100 * high))
@@ -113,8 +113,8 @@ def test_grid_closed_count_is_implied_by_94_6_of_821(heping):
     row = heping.loc["hp-grid"]
     fitting = [k for k in range(822) if rounds_to(k, 821, "94.6")]
     assert fitting == [777]
-    assert row["rate_basis"] == "implied" and pd.isna(row["closed"])
-    assert (row["consistent_closed_min"], row["consistent_closed_max"], row["count_used"]) == (777, 777, 777)
+    assert row["rate_derivation"] == "implied" and pd.isna(row["closed"])
+    assert (row["consistent_closed_min"], row["consistent_closed_max"], row["closed_used"]) == (777, 777, 777)
     assert row["rate_pct"] == pytest.approx(100 * 777 / 821)
 
 
@@ -122,8 +122,8 @@ def test_on_time_closure_rate_implies_no_closed_count(heping):
     """按期办结率 100% of Heping's 657 petition matters: its base is the matters due, so no closed count of the
     657, no interval, and the reported rate stands as reported."""
     row = heping.loc["hp-petition"]
-    assert row["rate_basis"] == "reported" and row["rate_pct"] == 100.0
-    assert pd.isna(row["consistent_closed_min"]) and pd.isna(row["count_used"]) and pd.isna(row["ci_low_pct"])
+    assert row["rate_derivation"] == "reported" and row["rate_pct"] == 100.0
+    assert pd.isna(row["consistent_closed_min"]) and pd.isna(row["closed_used"]) and pd.isna(row["ci_low_pct"])
     assert "fell due" in row["note"] and "no interval" in row["note"]
 
 
@@ -140,7 +140,7 @@ def test_implied_interval_covers_every_consistent_count():
     fitting = [k for k in range(658) if rounds_to(k, 657, "100")]
     assert fitting == [654, 655, 656, 657]
     assert (row["consistent_closed_min"], row["consistent_closed_max"]) == (654, 657)
-    assert row["count_used"] == 657 and row["ci_high_pct"] == 100.0
+    assert row["closed_used"] == 657 and row["ci_high_pct"] == 100.0
     z = NormalDist().inv_cdf(0.975)
     p, n = 654 / 657, 657
     low_654 = (p + z * z / (2 * n) - z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
@@ -151,14 +151,14 @@ def test_implied_interval_covers_every_consistent_count():
 
 def test_enterprise_rate_without_denominator_is_reported_only(heping):
     row = heping.loc["hp-enterprise"]
-    assert row["rate_basis"] == "reported" and row["rate_pct"] == pytest.approx(98.27)
+    assert row["rate_derivation"] == "reported" and row["rate_pct"] == pytest.approx(98.27)
     assert pd.isna(row["ci_low_pct"]) and pd.isna(row["ci_method"]) and pd.isna(row["consistent_received_min"])
     assert "577/n" in row["note"]
 
 
 def test_whistle_units_differ_so_no_rate(heping):
     row = heping.loc["hp-whistle"]
-    assert bool(row["has_unit_mismatch"]) and row["rate_basis"] == "none" and pd.isna(row["rate_pct"])
+    assert bool(row["has_unit_mismatch"]) and row["rate_derivation"] == "none" and pd.isna(row["rate_pct"])
     assert (row["unit_received"], row["unit_closed"]) == ("次", "个")
 
 
@@ -183,16 +183,16 @@ def test_bounds_and_lone_claims():
     table = resolution_table(claims).set_index("statistic_id")
     lone = table.loc["b-grid-closed"]
     assert pd.isna(lone["group_id"]) and lone["closed"] == 95000 and lone["closed_bound"] == "at_least"
-    assert bool(lone["has_bounded_count"]) and lone["rate_basis"] == "none" and "bound" in lone["note"]
+    assert bool(lone["has_bounded_count"]) and lone["rate_derivation"] == "none" and "bound" in lone["note"]
     above = table.loc["x"]
-    assert bool(above["has_closed_above_received"]) and above["rate_basis"] == "none"
+    assert bool(above["has_closed_above_received"]) and above["rate_derivation"] == "none"
 
 
 def test_method_and_alpha_are_passed_on():
-    table = resolution_table(heping_2023(), method="beta", alpha=0.1).set_index("statistic_id")
+    table = resolution_table(heping_2023(), ci_method="beta", alpha=0.1).set_index("statistic_id")
     row = table.loc["hp-mediation"]
     assert row["ci_method"] == "beta" and row["ci_level_pct"] == pytest.approx(90.0)
-    low, high = proportion_interval(591, 657, method="beta", alpha=0.1)
+    low, high = proportion_interval(591, 657, ci_method="beta", alpha=0.1)
     assert row["ci_low_pct"] == pytest.approx(100 * low)
 
 
@@ -208,7 +208,7 @@ def test_empty_string_group_id_means_no_group():
 
 def test_resolution_errors():
     with pytest.raises(ValueError, match="unknown interval method 'exact'"):
-        resolution_table(heping_2023(), method="exact")
+        resolution_table(heping_2023(), ci_method="exact")
     with pytest.raises(ClaimsError, match="claims is missing column.*role"):
         resolution_table(heping_2023().drop(columns=["role"]))
     mixed = claims_frame(

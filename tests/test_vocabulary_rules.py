@@ -121,8 +121,8 @@ def test_the_two_657s_are_no_conflict():
 def test_on_time_closure_gets_no_interval():
     """6. An on-time closure rate's base is the matters due: no closed count of the 657, no interval."""
     row = datasets.load("resolution").set_index("statistic_id").loc["heping23-petition-visits"]
-    assert row["rate_indicator"] == "on_time_closure_rate" and row["rate_basis"] == "reported"
-    assert pd.isna(row["ci_low_pct"]) and pd.isna(row["count_used"]) and pd.isna(row["consistent_closed_min"])
+    assert row["rate_indicator"] == "on_time_closure_rate" and row["rate_derivation"] == "reported"
+    assert pd.isna(row["ci_low_pct"]) and pd.isna(row["closed_used"]) and pd.isna(row["consistent_closed_min"])
     claims = datasets.load("claims").set_index("claim_id")
     assert claims.loc["heping23-petition-on-time-closure-rate", "rate_base"] == "due"
 
@@ -262,7 +262,7 @@ def test_flipping_the_boolean_rules_changes_the_tables(project, capsys):
     resolution = pd.read_csv(derived / "resolution.csv").set_index("statistic_id")
     # without a closing rate, the grid petitions (821 received, 94.6%) are no resolution statistic at all
     assert "heping23-grid-petitions" not in resolution.index
-    assert resolution.loc["heping23-mediation", "rate_basis"] == "recomputed"  # its counts still give 591/657
+    assert resolution.loc["heping23-mediation", "rate_derivation"] == "recomputed"  # its counts still give 591/657
     assert pd.isna(resolution.loc["heping23-mediation", "rules_consistent"])  # but no closing rate is checked
 
 

@@ -18,6 +18,7 @@ from governance_study.errors import DataError, Problem
 from governance_study.paths import ProjectPaths
 from governance_study.text.arithmetic import arithmetic_problems
 from governance_study.text.numerals import find_numbers
+from governance_study.vocabulary import BOUNDS
 
 CLAIMS = "data/raw/claims.csv"
 # fmt: off
@@ -28,7 +29,6 @@ CLAIM_COLUMNS = [
 # fmt: on
 #: Columns that may be left empty in claims.csv; empty becomes a missing value in derived tables.
 OPTIONAL_COLUMNS = ("unit", "subunit", "period_start", "group_id", "note")
-BOUNDS = ("exact", "at_least", "more_than", "approx")
 CLAIM_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)+")
 PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 

@@ -13,6 +13,7 @@ import pandas as pd
 from governance_study.csvio import read_text_table
 from governance_study.errors import DataError, Problem
 from governance_study.paths import ProjectPaths
+from governance_study.vocabulary import FAMILIES, KINDS, RATE_BASES, ROLES
 
 DISTRICT_COLUMNS = ["district_code", "level", "name_zh", "name_en", "name_pinyin", "aliases", "population_2020"]
 INDICATOR_COLUMNS = [
@@ -31,14 +32,6 @@ INDICATOR_COLUMNS = [
 ]
 CHANNEL_COLUMNS = ["channel", "label_en", "label_zh", "channel_family", "definition"]
 
-#: Indicator families, in the order tables and plots show them.
-FAMILIES = ("resolution", "participation", "capacity", "outreach", "context")
-KINDS = ("count", "rate", "score")
-ROLES = ("received", "closed", "rate", "none")
-#: What a rate is a share of. Only a closing rate whose base is the statistic's received count implies a closed
-#: count of it (and so gets an interval); ``due`` (on-time closure: the matters that fell due) and ``surveyed``
-#: (respondents or ratings) are other sets, ``unknown`` an unstated one.
-RATE_BASES = ("received", "closed", "due", "surveyed", "unknown")
 BOOLEAN_TEXT = {"true": True, "false": False}
 #: The token in ``units`` for a figure written without a measure word (``10余万``).
 NO_UNIT = "none"

@@ -9,9 +9,7 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.typing import Series
 
-DISTRICT_CODE = r"^12\d{4}$"
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
-FAMILIES = ["resolution", "participation", "capacity", "outreach", "context"]
+from governance_study.vocabulary import BOUNDS, DISTRICT_CODE, FAMILIES, ISO_DATE, KINDS, RATE_BASES, ROLES
 
 
 class DistrictsSchema(pa.DataFrameModel):
@@ -83,14 +81,12 @@ class ClaimsSchema(pa.DataFrameModel):
     )
     indicator: Series[str] = pa.Field(description="Indicator id (reference/indicators.csv).")
     indicator_label_en: Series[str] = pa.Field(description="Indicator label in English.")
-    family: Series[str] = pa.Field(isin=FAMILIES, description="Indicator family.")
-    kind: Series[str] = pa.Field(isin=["count", "rate", "score"], description="count, rate (percent) or score.")
-    role: Series[str] = pa.Field(
-        isin=["received", "closed", "rate", "none"], description="Part the figure plays in a resolution statistic."
-    )
+    family: Series[str] = pa.Field(isin=list(FAMILIES), description="Indicator family.")
+    kind: Series[str] = pa.Field(isin=list(KINDS), description="count, rate (percent) or score.")
+    role: Series[str] = pa.Field(isin=list(ROLES), description="Part the figure plays in a resolution statistic.")
     rate_base: Series[str] = pa.Field(
         nullable=True,
-        isin=["received", "closed", "due", "surveyed", "unknown"],
+        isin=list(RATE_BASES),
         description="What a rate is a share of (received, closed, due, surveyed, unknown); empty for counts. Only a "
         "closing rate whose base is received implies a closed count and gets an interval.",
     )
@@ -103,7 +99,7 @@ class ClaimsSchema(pa.DataFrameModel):
     channel_family: Series[str] = pa.Field(description="Channel family: statistics are compared within one family only.")
     value: Series[float] = pa.Field(description="Normalised value (万 expanded; rates in percentage points).")
     value_text: Series[str] = pa.Field(description="The expression as written in the quote, with qualifier and measure word.")
-    bound: Series[str] = pa.Field(isin=["exact", "at_least", "more_than", "approx"], description="How value bounds the true figure.")
+    bound: Series[str] = pa.Field(isin=list(BOUNDS), description="How value bounds the true figure.")
     unit: Series[str] = pa.Field(nullable=True, description="Measure word or unit after the number (件, 名, 人次, %, ...).")
     quote: Series[str] = pa.Field(description="Verbatim span of the raw source that carries the number.")
     period_start: Series[str] = pa.Field(nullable=True, str_matches=ISO_DATE, description="First day covered by a flow; empty for a stock.")
@@ -127,7 +123,7 @@ class CoverageSchema(pa.DataFrameModel):
     district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code.")
     district_name_zh: Series[str] = pa.Field(description="District name in Chinese.")
     district_pinyin: Series[str] = pa.Field(description="District name in pinyin.")
-    family: Series[str] = pa.Field(isin=FAMILIES, description="Indicator family.")
+    family: Series[str] = pa.Field(isin=list(FAMILIES), description="Indicator family.")
     claim_count: Series[int] = pa.Field(ge=0, description="Claims for this district and family.")
     indicator_count: Series[int] = pa.Field(ge=0, description="Distinct indicators with at least one claim.")
     source_count: Series[int] = pa.Field(ge=0, description="Distinct sources with at least one claim.")

@@ -19,11 +19,12 @@ import pandera.pandas as pa
 
 from governance_study.csvio import to_csv_bytes
 from governance_study.dataset.claims import verified_claims
-from governance_study.dataset.reference import FAMILIES, load_reference
+from governance_study.dataset.reference import load_reference
 from governance_study.dataset.schemas import ClaimsSchema, CoverageSchema, DistrictsSchema, SourcesSchema
 from governance_study.dataset.sources import load_manifest
 from governance_study.derived import datapackage
 from governance_study.paths import ProjectPaths
+from governance_study.vocabulary import FAMILIES
 
 
 @dataclass(frozen=True)

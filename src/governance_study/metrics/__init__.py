@@ -16,7 +16,7 @@ Decisions (each explained where it is made):
   solution rates ("the" rate of a statistic); ``rate_base`` says what it is a share of, and only a closing rate
   whose base is the received count implies a closed count, is checked against it, or gets an interval.
 - Rates keep their written precision: "89.9%" is audited as the text "89.9" with exact integer arithmetic.
-- ``rate_basis``: recomputed from counts, implied (closed counts implied by the rate and a known received
+- ``rate_derivation``: recomputed from counts, implied (closed counts implied by the rate and a known received
   count; the interval covers every consistent count), reported (no denominator, no interval), or none.
 - Participation per resident is compared across districts only like for like: same indicator, channel and unit
   (:func:`comparable_across_districts`); indicators the vocabulary marks ``is_per_resident_comparable`` false

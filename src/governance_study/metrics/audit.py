@@ -45,6 +45,7 @@ from governance_study.metrics.grouping import (
 )
 from governance_study.metrics.resolution import reported_rate_text
 from governance_study.metrics.schemas import AuditSchema
+from governance_study.vocabulary import LOWER_BOUNDS
 
 # fmt: off
 __all__ = [
@@ -63,7 +64,6 @@ AUDIT_COLUMNS: tuple[str, ...] = (
 # fmt: on
 
 _RULE_WORDS = {"half_up": "half-up rounding", "truncate": "truncation"}
-_LOWER_BOUNDS = ("at_least", "more_than")
 
 
 def audit_table(claims: pd.DataFrame, *, rules: tuple[str, ...] = ("half_up", "truncate")) -> pd.DataFrame:
@@ -359,7 +359,7 @@ def _count_rows(stat: Statistic) -> list[dict[str, Any]]:
         )
         return [row]
     k, n = as_count(closed["value"], closed["claim_id"]), as_count(received["value"], received["claim_id"])
-    if k is not None and n is not None and k > n and received["bound"] not in _LOWER_BOUNDS:
+    if k is not None and n is not None and k > n and received["bound"] not in LOWER_BOUNDS:
         row = audit_row(stat, closed, "closed_above_received")
         row["related_claim_id"] = received["claim_id"]
         row["numerator"], row["denominator"] = k, n

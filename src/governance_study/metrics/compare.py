@@ -1,7 +1,7 @@
 """Cross-district comparison of resolution: pairwise differences and what is comparable (the GLM: :mod:`.glm`).
 
 Input is the resolution table (:func:`.resolution.resolution_table`). Only statistics with counts enter a
-comparison (``count_used`` and ``nobs_used``: recomputed from closed/received, or closed implied by a reported
+comparison (``closed_used`` and ``received_used``: recomputed from closed/received, or closed implied by a reported
 rate of a known received count); a reported rate without a denominator has no sampling error to compare.
 
 Asking for what the data cannot give raises :class:`ComparisonError` (a ``ValueError``) whose message says what
@@ -19,6 +19,7 @@ import pandas as pd
 
 from governance_study.metrics.grouping import require_columns
 from governance_study.metrics.schemas import ComparabilitySchema, PairwiseSchema
+from governance_study.vocabulary import period_text
 
 #: Two-sample interval methods of statsmodels ``confint_proportions_2indep`` (compare="diff") accepted here.
 #: Its "score" method is left out: in statsmodels 0.15 it is not antisymmetric for small counts (1/4 vs 1/6)
@@ -37,9 +38,9 @@ _NEEDED = (
     "rate_indicator",
     "received_indicator",
     "unit_received",
-    "count_used",
-    "nobs_used",
-    "rate_basis",
+    "closed_used",
+    "received_used",
+    "rate_derivation",
 )
 
 
@@ -60,7 +61,7 @@ class Difference:
 
 
 def proportion_difference(
-    count_a: int, nobs_a: int, count_b: int, nobs_b: int, *, alpha: float = 0.05, method: str = "newcomb"
+    count_a: int, nobs_a: int, count_b: int, nobs_b: int, *, alpha: float = 0.05, ci_method: str = "newcomb"
 ) -> Difference:
     """Difference ``count_a/nobs_a - count_b/nobs_b`` with a ``1 - alpha`` interval and a pooled z-test.
 
@@ -78,15 +79,15 @@ def proportion_difference(
     """
     from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
-    if method not in DIFFERENCE_METHODS:
-        raise ValueError(f"unknown difference interval method {method!r}: use one of {', '.join(DIFFERENCE_METHODS)}")
+    if ci_method not in DIFFERENCE_METHODS:
+        raise ValueError(f"unknown difference interval method {ci_method!r}: use one of {', '.join(DIFFERENCE_METHODS)}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
     for count, nobs in ((count_a, nobs_a), (count_b, nobs_b)):
         if nobs < 1 or not 0 <= count <= nobs:
             raise ValueError(f"need 0 <= count <= nobs and nobs >= 1, got count={count!r}, nobs={nobs!r}")
     difference = count_a / nobs_a - count_b / nobs_b
-    low, high = confint_proportions_2indep(count_a, nobs_a, count_b, nobs_b, method=method, compare="diff", alpha=alpha)
+    low, high = confint_proportions_2indep(count_a, nobs_a, count_b, nobs_b, method=ci_method, compare="diff", alpha=alpha)
     # Wald-type intervals can cross -1 or 1 at the edges; a difference of proportions cannot.
     low, high = max(-1.0, float(low)), min(1.0, float(high))
     pooled = (count_a + count_b) / (nobs_a + nobs_b)
@@ -95,14 +96,14 @@ def proportion_difference(
     else:
         z, p = proportions_ztest([count_a, count_b], [nobs_a, nobs_b])
         z, p = float(z), float(p)
-    return Difference(difference, low, high, z, p, method)
+    return Difference(difference, low, high, z, p, ci_method)
 
 
 def usable_statistics(resolution: pd.DataFrame, districts: list[str] | None, what: str) -> pd.DataFrame:
     """Rows with counts, restricted to ``districts``; raises on unknown districts and districts without counts."""
     require_columns(resolution, _NEEDED, "resolution")
     present = sorted(resolution["district_code"].dropna().astype(str).unique())
-    has_counts = resolution["count_used"].notna() & resolution["nobs_used"].notna()
+    has_counts = resolution["closed_used"].notna() & resolution["received_used"].notna()
     with_counts = sorted(resolution.loc[has_counts, "district_code"].astype(str).unique())
     if districts is not None:
         asked = list(dict.fromkeys(str(d) for d in districts))
@@ -210,7 +211,7 @@ def pairwise_differences(
     out = []
     for a, b in pairs:
         d = proportion_difference(
-            int(a["count_used"]), int(a["nobs_used"]), int(b["count_used"]), int(b["nobs_used"]), alpha=alpha, method=ci_method
+            int(a["closed_used"]), int(a["received_used"]), int(b["closed_used"]), int(b["received_used"]), alpha=alpha, ci_method=ci_method
         )
         out.append(
             {
@@ -219,12 +220,12 @@ def pairwise_differences(
                 "district_code_a": a["district_code"],
                 "district_code_b": b["district_code"],
                 "channel_family": a["channel_family"],
-                "closed_a": int(a["count_used"]),
-                "received_a": int(a["nobs_used"]),
-                "closed_b": int(b["count_used"]),
-                "received_b": int(b["nobs_used"]),
-                "rate_a_pct": 100 * a["count_used"] / a["nobs_used"],
-                "rate_b_pct": 100 * b["count_used"] / b["nobs_used"],
+                "closed_a": int(a["closed_used"]),
+                "received_a": int(a["received_used"]),
+                "closed_b": int(b["closed_used"]),
+                "received_b": int(b["received_used"]),
+                "rate_a_pct": 100 * a["closed_used"] / a["received_used"],
+                "rate_b_pct": 100 * b["closed_used"] / b["received_used"],
                 "difference_pct": 100 * d.difference,
                 "ci_low_pct": 100 * d.ci_low,
                 "ci_high_pct": 100 * d.ci_high,
@@ -304,8 +305,7 @@ def _text(value: object) -> str | None:
 
 
 def _period_text(row: dict) -> str:
-    start, end = _text(row["period_start"]), _text(row["period_end"])
-    return f"{start or '?'} to {end or '?'}"
+    return period_text(row["period_start"], row["period_end"]) or "period not stated"
 
 
 def measure_definition(row: dict) -> str:
@@ -340,7 +340,7 @@ def _comparability_row(a: dict, b: dict) -> dict:
         caveat = "Not like for like: " + "; ".join(differences) + "."
     if not same_source:
         caveat += f" Different sources ({a['source_id']}, {b['source_id']})."
-    implied = [str(r["statistic_id"]) for r in (a, b) if _text(r["rate_basis"]) == "implied"]
+    implied = [str(r["statistic_id"]) for r in (a, b) if _text(r["rate_derivation"]) == "implied"]
     if implied:
         caveat += f" Closed counts implied by a reported rate, not reported: {', '.join(implied)}."
     return {

@@ -94,8 +94,8 @@ def fit_glm(resolution: pd.DataFrame, *, districts: list[str] | None = None, alp
             f"families no other district shares: {layout}), so their effects cannot be separated; compare "
             "pairwise within a channel family or restrict the districts"
         )
-    closed = rows["count_used"].astype("int64").to_numpy()
-    received = rows["nobs_used"].astype("int64").to_numpy()
+    closed = rows["closed_used"].astype("int64").to_numpy()
+    received = rows["received_used"].astype("int64").to_numpy()
     endog = np.column_stack([closed, received - closed])
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
@@ -147,7 +147,7 @@ def fit_glm(resolution: pd.DataFrame, *, districts: list[str] | None = None, alp
 def _check_separation(rows: pd.DataFrame) -> None:
     for column, label in (("district_code", "district"), ("channel_family", "channel family")):
         for level, group in rows.groupby(column):
-            closed, received = group["count_used"].astype(int), group["nobs_used"].astype(int)
+            closed, received = group["closed_used"].astype(int), group["received_used"].astype(int)
             if (closed == received).all() or (closed == 0).all():
                 which = "100%" if (closed == received).all() else "0%"
                 raise ComparisonError(
@@ -177,7 +177,7 @@ def _glm_caveats(rows: pd.DataFrame, codes: list[str], families: list[str], df_r
     definitions = sorted({measure_definition(r) for r in rows.to_dict("records")})
     if len(definitions) > 1:
         caveats.append(f"Definitions differ ({'; '.join(definitions)}): a closure rate and a solution rate are not the same measure.")
-    implied = rows.loc[rows["rate_basis"] == "implied", "statistic_id"].astype(str).tolist()
+    implied = rows.loc[rows["rate_derivation"] == "implied", "statistic_id"].astype(str).tolist()
     if implied:
         caveats.append(f"{len(implied)} statistic(s) use closed counts implied by a reported rate: {', '.join(implied)}.")
     if df_resid == 0:

@@ -13,16 +13,12 @@ import pandas as pd
 
 from governance_study.metrics.grouping import CLAIM_COLUMNS, ClaimsError, records, require_columns
 from governance_study.metrics.schemas import ParticipationSchema
-
-#: Indicator families whose counts are expressed per resident.
-PARTICIPATION_FAMILIES: tuple[str, ...] = ("participation", "capacity")
+from governance_study.vocabulary import CITY_CODE, LOWER_BOUNDS, PER_RESIDENT_FAMILIES
 
 #: The census population: what ``source_id`` and the period of a ratio's population side say.
 CENSUS_SOURCE_ID = "census-2020"
 CENSUS_DATE = "2020-11-01"
 POPULATION = "census_population"
-
-_LOWER = ("at_least", "more_than")
 
 
 def per_resident_comparable(claim: dict[str, Any]) -> bool:
@@ -91,7 +87,7 @@ def participation_table(claims: pd.DataFrame, districts: pd.DataFrame, *, per: i
     populations = census_populations(districts)
     rows = []
     for claim in records(claims):
-        if claim["family"] not in PARTICIPATION_FAMILIES:
+        if claim["family"] not in PER_RESIDENT_FAMILIES:
             continue
         district = district_of(populations, claim)
         divisible = not claim["subunit"] and per_resident_comparable(claim)
@@ -111,7 +107,7 @@ def participation_table(claims: pd.DataFrame, districts: pd.DataFrame, *, per: i
                 "value": float(claim["value"]),
                 "value_text": claim["value_text"],
                 "bound": claim["bound"],
-                "is_lower_bound": claim["bound"] in _LOWER,
+                "is_lower_bound": claim["bound"] in LOWER_BOUNDS,
                 "unit": claim["unit"],
                 "population": population,
                 "per": per,
@@ -170,7 +166,7 @@ def comparable_across_districts(participation: pd.DataFrame, *, per: int = 10_00
     """
     column = per_column_name(per)
     rows = participation[
-        participation[column].notna() & (participation["district_code"].astype(str) != "120000") & participation["subunit"].isna()
+        participation[column].notna() & (participation["district_code"].astype(str) != CITY_CODE) & participation["subunit"].isna()
     ].copy()
     keys = [" / ".join(str(v) for v in key) for key in rows[list(LIKE_FOR_LIKE)].itertuples(index=False, name=None)]
     rows["comparison"] = pd.array(keys, dtype="string")
@@ -214,7 +210,7 @@ def _caveats(claim: dict[str, Any], per: int) -> list[str]:
         )
     if claim["unit"] == "人次":
         out.append("Person-times (人次): one person taking part twice counts twice; not a share of residents.")
-    if claim["district_code"] == "120000":
+    if claim["district_code"] == CITY_CODE:
         out.append("A city-wide figure, expressed per resident of the whole city.")
     if claim["period_end"] and claim["period_end"] != CENSUS_DATE and not claim["subunit"] and per_resident_comparable(claim):
         out.append(f"Population from the census of {CENSUS_DATE}; the figure is stated for {claim['period_end']}.")

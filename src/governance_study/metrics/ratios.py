@@ -24,8 +24,7 @@ from governance_study.metrics.participation import (
     per_resident_comparable,
 )
 from governance_study.metrics.schemas import RatioSchema
-
-_LOWER = ("at_least", "more_than")
+from governance_study.vocabulary import CITY_CODE, LOWER_BOUNDS, period_text
 
 
 @dataclass(frozen=True)
@@ -79,9 +78,9 @@ def ratio_bound(numerator_bound: str, denominator_bound: str) -> str:
     pair = (numerator_bound, denominator_bound)
     if pair == ("exact", "exact"):
         return "exact"
-    if numerator_bound in _LOWER and denominator_bound == "exact":
+    if numerator_bound in LOWER_BOUNDS and denominator_bound == "exact":
         return numerator_bound
-    if numerator_bound == "exact" and denominator_bound in _LOWER:
+    if numerator_bound == "exact" and denominator_bound in LOWER_BOUNDS:
         return "at_most" if denominator_bound == "at_least" else "less_than"
     if set(pair) <= {"exact", "approx"}:
         return "approx"
@@ -200,7 +199,7 @@ def _ratio_row(definition: RatioDefinition, num: dict[str, Any], den: dict[str, 
 
 
 def _period(claim: dict[str, Any]) -> str:
-    return f"{claim['period_start']} to {claim['period_end']}" if claim["period_start"] else str(claim["period_end"])
+    return period_text(claim["period_start"], claim["period_end"])
 
 
 def _source_type(source_id: str) -> str:
@@ -247,7 +246,7 @@ def _add_comparability(rows: list[dict[str, Any]], populations: dict[str, dict[s
             if o["district_code"] != row["district_code"]
             and not o["subunit"]
             and not row["subunit"]
-            and "120000" not in (o["district_code"], row["district_code"])
+            and CITY_CODE not in (o["district_code"], row["district_code"])
         ]
         like = sorted({o["district_code"] for o in others if not ratio_comparability(row, o)})
         row["comparable_with"] = ";".join(like) if like else None

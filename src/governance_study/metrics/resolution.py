@@ -1,6 +1,6 @@
 """Resolution: how much of what residents raised was closed, one row per statistic, with an interval.
 
-The rate of a statistic comes from the best basis the article allows (``rate_basis``):
+The rate of a statistic comes from the best basis the article allows (``rate_derivation``):
 
 - ``recomputed``: both counts are exact and in the same unit: ``rate = closed / received``;
 - ``implied``: only the received count and a reported closing rate whose base is that count (``rate_base``
@@ -49,20 +49,20 @@ RESOLUTION_COLUMNS: tuple[str, ...] = (
     "closed", "closed_bound", "unit_closed", "closed_claim_id",
     "rate_indicator", "rate_claim_id", "reported_rate_text", "reported_rate_pct", "rules_consistent",
     "consistent_closed_min", "consistent_closed_max", "consistent_received_min", "consistent_received_max",
-    "count_used", "nobs_used", "rate_pct", "ci_low_pct", "ci_high_pct", "ci_method", "ci_level_pct",
-    "rate_basis", "has_unit_mismatch", "has_closed_above_received", "has_bounded_count", "note",
+    "closed_used", "received_used", "rate_pct", "ci_low_pct", "ci_high_pct", "ci_method", "ci_level_pct",
+    "rate_derivation", "has_unit_mismatch", "has_closed_above_received", "has_bounded_count", "note",
 )
 # fmt: on
 
 # fmt: off
 _INT_COLUMNS = ("received", "closed", "consistent_closed_min", "consistent_closed_max",
-                "consistent_received_min", "consistent_received_max", "count_used", "nobs_used")
+                "consistent_received_min", "consistent_received_max", "closed_used", "received_used")
 # fmt: on
 _FLOAT_COLUMNS = ("reported_rate_pct", "rate_pct", "ci_low_pct", "ci_high_pct", "ci_level_pct")
 _BOOL_COLUMNS = ("has_unit_mismatch", "has_closed_above_received", "has_bounded_count")
 
 
-def proportion_interval(count: float, nobs: int, *, method: str = "wilson", alpha: float = 0.05) -> tuple[float, float]:
+def proportion_interval(count: float, nobs: int, *, ci_method: str = "wilson", alpha: float = 0.05) -> tuple[float, float]:
     """Two-sided ``1 - alpha`` confidence interval for a proportion ``count / nobs``, as proportions in [0, 1].
 
     Formula: statsmodels ``proportion_confint(count, nobs, alpha=alpha, method=method)``, clipped to [0, 1].
@@ -77,13 +77,13 @@ def proportion_interval(count: float, nobs: int, *, method: str = "wilson", alph
     """
     from statsmodels.stats.proportion import proportion_confint  # lazy: keeps `import governance_study` light
 
-    if method not in CI_METHODS:
-        raise ValueError(f"unknown interval method {method!r}: use one of {', '.join(CI_METHODS)}")
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"unknown interval method {ci_method!r}: use one of {', '.join(CI_METHODS)}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
     if nobs < 1 or not 0 <= count <= nobs:
         raise ValueError(f"need 0 <= count <= nobs and nobs >= 1, got count={count!r}, nobs={nobs!r}")
-    low, high = proportion_confint(count, nobs, alpha=alpha, method=method)
+    low, high = proportion_confint(count, nobs, alpha=alpha, method=ci_method)
     low, high = max(0.0, float(low)), min(1.0, float(high))
     if count == 0:
         low = 0.0
@@ -105,10 +105,10 @@ def wilson_interval(count: float, nobs: int, *, alpha: float = 0.05) -> tuple[fl
     >>> [round(x, 4) for x in wilson_interval(777, 821)]
     [0.9288, 0.9598]
     """
-    return proportion_interval(count, nobs, method="wilson", alpha=alpha)
+    return proportion_interval(count, nobs, ci_method="wilson", alpha=alpha)
 
 
-def resolution_table(claims: pd.DataFrame, *, method: str = "wilson", alpha: float = 0.05) -> pd.DataFrame:
+def resolution_table(claims: pd.DataFrame, *, ci_method: str = "wilson", alpha: float = 0.05) -> pd.DataFrame:
     """Resolution statistics. One row per statistic (``group_id``, or lone claim) that carries a closed count or a
     closing rate (closure or solution rate), sorted by ``district_code`` and ``statistic_id``.
 
@@ -125,15 +125,15 @@ def resolution_table(claims: pd.DataFrame, *, method: str = "wilson", alpha: flo
       ("half_up", "truncate", "half_up, truncate", "none"); missing when not checkable.
     - ``consistent_closed_min/max``: closed counts k with k/received giving the reported text under either
       rule (Brown & Heathers 2017); ``consistent_received_min/max``: received counts n with closed/n giving it.
-    - ``count_used, nobs_used``: the counts the interval is computed from; ``rate_pct = 100 * count_used /
-      nobs_used`` (or the reported rate when there are no counts); ``ci_low_pct, ci_high_pct, ci_method,
+    - ``closed_used, received_used``: the counts the interval is computed from; ``rate_pct = 100 * closed_used /
+      received_used`` (or the reported rate when there are no counts); ``ci_low_pct, ci_high_pct, ci_method,
       ci_level_pct``: the interval.
-    - ``rate_basis``: recomputed, implied, reported or none (module docstring).
+    - ``rate_derivation``: recomputed, implied, reported or none (module docstring).
     - ``has_unit_mismatch`` (received and closed counted in different units, e.g. 215 whistle calls 次 and 183
       problems 个), ``has_closed_above_received``, ``has_bounded_count`` (a count is a bound such as 9.5万余);
       ``note``: what a reader must know about the row, in words.
 
-    Formula: ``rate = closed / received``; interval :func:`proportion_interval` with ``method`` and ``alpha``.
+    Formula: ``rate = closed / received``; interval :func:`proportion_interval` with ``ci_method`` and ``alpha``.
     Reference: Wilson (1927) / statsmodels ``proportion_confint``; Brown & Heathers (2017) for consistency.
 
     >>> claims = pd.DataFrame({
@@ -145,15 +145,15 @@ def resolution_table(claims: pd.DataFrame, *, method: str = "wilson", alpha: flo
     ...     "value_text": ["657件", "591件", "89.9%"], "bound": ["exact"] * 3, "unit": ["件", "件", "%"],
     ...     "period_start": ["2023-01-01"] * 3, "period_end": ["2023-09-30"] * 3, "group_id": ["m"] * 3})
     >>> row = resolution_table(claims).iloc[0]
-    >>> row["rate_basis"], round(float(row["rate_pct"]), 3), row["rules_consistent"]
+    >>> row["rate_derivation"], round(float(row["rate_pct"]), 3), row["rules_consistent"]
     ('recomputed', 89.954, 'truncate')
     """
     require_columns(claims, CLAIM_COLUMNS, "claims")
-    if method not in CI_METHODS:
-        raise ValueError(f"unknown interval method {method!r}: use one of {', '.join(CI_METHODS)}")
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"unknown interval method {ci_method!r}: use one of {', '.join(CI_METHODS)}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
-    rows = [_resolution_row(stat, method, alpha) for stat in group_statistics(claims) if stat.is_resolution]
+    rows = [_resolution_row(stat, ci_method, alpha) for stat in group_statistics(claims) if stat.is_resolution]
     table = pd.DataFrame(rows, columns=list(RESOLUTION_COLUMNS))
     for column in _INT_COLUMNS:
         table[column] = pd.array(table[column].tolist(), dtype="Int64")
@@ -188,7 +188,7 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
     if rate_text is not None and share_of_received and n_exact is not None and k_exact is not None and not unit_mismatch and not above:
         rules_text = grim.describe_rules(grim.rules_passed(rate_text, k_exact, n_exact))
 
-    count_used = nobs_used = None
+    closed_used = received_used = None
     basis = "none"
     if unit_mismatch:
         notes.append(
@@ -199,7 +199,7 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
         notes.append(f"Closed ({k}) exceeds received ({n}): no rate is computed; see the audit.")
     elif n_exact is not None and k_exact is not None:
         # both counts give the closure of what was received, whatever else the article reports beside them
-        count_used, nobs_used, basis = k_exact, n_exact, "recomputed"
+        closed_used, received_used, basis = k_exact, n_exact, "recomputed"
         if rate_text is not None and not share_of_received:
             notes.append(
                 f"The reported {indicator_words(rate['indicator'])} {rate_text}% is a share of the matters "
@@ -218,12 +218,12 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
                 f"{grim.round_percent(k_exact, n_exact, grim.parse_percent(rate_text).decimals, 'half_up')}%)."
             )
     elif n_exact is not None and closed_range[0] is not None and k is None:
-        count_used, nobs_used, basis = _implied_count(rate_text, n_exact, closed_range), n_exact, "implied"
+        closed_used, received_used, basis = _implied_count(rate_text, n_exact, closed_range), n_exact, "implied"
         lo, hi = closed_range
         span = (
             f"only {lo} fits"
             if lo == hi
-            else f"{lo} to {hi} fit; the interval covers all of them, and the rate shown uses {count_used}, "
+            else f"{lo} to {hi} fit; the interval covers all of them, and the rate shown uses {closed_used}, "
             "the one nearest the reported rate"
         )
         notes.append(f"Closed count implied by the reported {rate_text}% of {n_exact} received: {span} (half-up rounding or truncation).")
@@ -258,11 +258,11 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
 
     rate_pct = ci_low = ci_high = None
     ci_method = None
-    if count_used is not None:
-        rate_pct = 100 * count_used / nobs_used
-        low_k, high_k = closed_range if basis == "implied" else (count_used, count_used)
-        low = proportion_interval(low_k, nobs_used, method=method, alpha=alpha)[0]
-        high = proportion_interval(high_k, nobs_used, method=method, alpha=alpha)[1]
+    if closed_used is not None:
+        rate_pct = 100 * closed_used / received_used
+        low_k, high_k = closed_range if basis == "implied" else (closed_used, closed_used)
+        low = proportion_interval(low_k, received_used, ci_method=method, alpha=alpha)[0]
+        high = proportion_interval(high_k, received_used, ci_method=method, alpha=alpha)[1]
         ci_low, ci_high, ci_method = 100 * low, 100 * high, method
     elif basis == "reported":
         rate_pct = float(rate["value"])
@@ -295,14 +295,14 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
         "consistent_closed_max": closed_range[1],
         "consistent_received_min": received_range[0],
         "consistent_received_max": received_range[1],
-        "count_used": count_used,
-        "nobs_used": nobs_used,
+        "closed_used": closed_used,
+        "received_used": received_used,
         "rate_pct": rate_pct,
         "ci_low_pct": ci_low,
         "ci_high_pct": ci_high,
         "ci_method": ci_method,
         "ci_level_pct": 100 * (1 - alpha) if ci_method else None,
-        "rate_basis": basis,
+        "rate_derivation": basis,
         "has_unit_mismatch": unit_mismatch,
         "has_closed_above_received": above,
         "has_bounded_count": bounded,

@@ -14,15 +14,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-#: Values of ``bound`` in claims.md.
-BOUNDS = ["exact", "at_least", "more_than", "approx"]
+from governance_study.vocabulary import BOUNDS, DISTRICT_CODE, RATIO_BOUNDS
 
-#: Bounds of a ratio of two bounded counts (see :func:`.participation.ratio_bound`).
-RATIO_BOUNDS = ["exact", "approx", "at_least", "more_than", "at_most", "less_than", "indeterminate"]
-
-RATE_BASES = ["recomputed", "implied", "reported", "none"]
+RATE_DERIVATIONS = ["recomputed", "implied", "reported", "none"]
 AUDIT_CHECKS = ["grim", "conflict", "shared_count", "unit_mismatch", "closed_above_received"]
-DISTRICT_CODE = r"^\d{6}$"
 
 
 def _text(description: str, **kwargs: Any) -> Any:
@@ -47,12 +42,12 @@ class ResolutionSchema(pa.DataFrameModel):
     period_start: Series[str] = _text("First day the statistic covers.")
     period_end: Series[str] = _text("Last day the statistic covers.")
     received: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Received count (role received), as reported.")
-    received_bound: Series[str] = _text("Bound of the received count.", isin=BOUNDS)
+    received_bound: Series[str] = _text("Bound of the received count.", isin=list(BOUNDS))
     unit_received: Series[str] = _text("Unit of the received count (件, 次, ...).")
     received_indicator: Series[str] = _text("Indicator of the received count (requests_received, whistle_calls).")
     received_claim_id: Series[str] = _text("Claim of the received count.")
     closed: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Closed count (role closed), as reported.")
-    closed_bound: Series[str] = _text("Bound of the closed count.", isin=BOUNDS)
+    closed_bound: Series[str] = _text("Bound of the closed count.", isin=list(BOUNDS))
     unit_closed: Series[str] = _text("Unit of the closed count.")
     closed_claim_id: Series[str] = _text("Claim of the closed count.")
     rate_indicator: Series[str] = _text("closure_rate or solution_rate, when a closing rate is reported.")
@@ -73,17 +68,19 @@ class ResolutionSchema(pa.DataFrameModel):
         nullable=True, ge=1, description="Smallest received count n with closed/n giving the reported rate, when received is not reported."
     )
     consistent_received_max: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Largest such received count.")
-    count_used: Series[pd.Int64Dtype] = pa.Field(
+    closed_used: Series[pd.Int64Dtype] = pa.Field(
         nullable=True, ge=0, description="Closed count the rate and interval use (reported, or implied by the rate)."
     )
-    nobs_used: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Received count the rate and interval use.")
-    rate_pct: Series[float] = _pct("Closing rate, percent: 100 * count_used / nobs_used, or the reported rate when there are no counts.")
+    received_used: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="Received count the rate and interval use.")
+    rate_pct: Series[float] = _pct(
+        "Closing rate, percent: 100 * closed_used / received_used, or the reported rate when there are no counts."
+    )
     ci_low_pct: Series[float] = _pct("Lower limit of the interval, percent.")
     ci_high_pct: Series[float] = _pct("Upper limit of the interval, percent.")
     ci_method: Series[str] = _text("Interval method (statsmodels proportion_confint name; wilson by default).")
     ci_level_pct: Series[float] = pa.Field(nullable=True, gt=0, lt=100, description="Confidence level, percent.")
-    rate_basis: Series[str] = pa.Field(
-        isin=RATE_BASES,
+    rate_derivation: Series[str] = pa.Field(
+        isin=RATE_DERIVATIONS,
         description="recomputed (from counts), implied (closed implied by a reported rate of a known received count), reported (rate only) or none.",
     )
     has_unit_mismatch: Series[bool] = pa.Field(description="Received and closed are counted in different units.")
@@ -104,10 +101,10 @@ class ResolutionSchema(pa.DataFrameModel):
 
     @pa.dataframe_check
     def counts_used_are_a_proportion(cls, df: pd.DataFrame) -> Series[bool]:
-        """count_used <= nobs_used, both present or both missing."""
-        both = df["count_used"].notna() & df["nobs_used"].notna()
-        neither = df["count_used"].isna() & df["nobs_used"].isna()
-        ok = (df["count_used"] <= df["nobs_used"]).fillna(False).astype(bool)
+        """closed_used <= received_used, both present or both missing."""
+        both = df["closed_used"].notna() & df["received_used"].notna()
+        neither = df["closed_used"].isna() & df["received_used"].isna()
+        ok = (df["closed_used"] <= df["received_used"]).fillna(False).astype(bool)
         return (both & ok) | neither
 
 
@@ -128,7 +125,7 @@ class ParticipationSchema(pa.DataFrameModel):
     family: Series[str] = pa.Field(isin=["participation", "capacity"], description="Indicator family.")
     value: Series[float] = pa.Field(ge=0, description="The claim's normalised value.")
     value_text: Series[str] = pa.Field(description="The number as written (9.5万余件).")
-    bound: Series[str] = pa.Field(isin=BOUNDS, description="How value bounds the true figure; the intensity has the same bound.")
+    bound: Series[str] = pa.Field(isin=list(BOUNDS), description="How value bounds the true figure; the intensity has the same bound.")
     is_lower_bound: Series[bool] = pa.Field(description="bound is at_least or more_than: the value and the intensity are lower bounds.")
     unit: Series[str] = _text("Unit or measure word (名, 个, 人次, ...).")
     population: Series[pd.Int64Dtype] = pa.Field(
@@ -163,11 +160,11 @@ class RatioSchema(pa.DataFrameModel):
     denominator_claim_id: Series[str] = pa.Field(description="Claim of the denominator.")
     numerator_value: Series[float] = pa.Field(ge=0, description="Numerator value.")
     denominator_value: Series[float] = pa.Field(gt=0, description="Denominator value.")
-    numerator_bound: Series[str] = pa.Field(isin=BOUNDS, description="Bound of the numerator.")
-    denominator_bound: Series[str] = pa.Field(isin=BOUNDS, description="Bound of the denominator.")
+    numerator_bound: Series[str] = pa.Field(isin=list(BOUNDS), description="Bound of the numerator.")
+    denominator_bound: Series[str] = pa.Field(isin=list(BOUNDS), description="Bound of the denominator.")
     ratio_value: Series[float] = pa.Field(ge=0, description="numerator_value / denominator_value.")
     ratio_bound: Series[str] = pa.Field(
-        isin=RATIO_BOUNDS, description="What the ratio is: exact, approx, at_least, more_than, at_most, less_than or indeterminate."
+        isin=list(RATIO_BOUNDS), description="What the ratio is: exact, approx, at_least, more_than, at_most, less_than or indeterminate."
     )
     numerator_source_id: Series[str] = pa.Field(description="Source of the numerator (census-2020 for the census).")
     denominator_source_id: Series[str] = pa.Field(description="Source of the denominator.")
@@ -247,8 +244,8 @@ class PairwiseSchema(pa.DataFrameModel):
     district_code_a: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="District of a.")
     district_code_b: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="District of b.")
     channel_family: Series[str] = pa.Field(description="Channel family shared by a and b.")
-    closed_a: Series[pd.Int64Dtype] = pa.Field(ge=0, description="Closed count of a (count_used).")
-    received_a: Series[pd.Int64Dtype] = pa.Field(ge=1, description="Received count of a (nobs_used).")
+    closed_a: Series[pd.Int64Dtype] = pa.Field(ge=0, description="Closed count of a (closed_used).")
+    received_a: Series[pd.Int64Dtype] = pa.Field(ge=1, description="Received count of a (received_used).")
     closed_b: Series[pd.Int64Dtype] = pa.Field(ge=0, description="Closed count of b.")
     received_b: Series[pd.Int64Dtype] = pa.Field(ge=1, description="Received count of b.")
     rate_a_pct: Series[float] = _pct("Closing rate of a, percent.", nullable=False)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from governance_study.metrics import grim
 from governance_study.report.wording import BOUND_WORDS, as_text, is_missing
+from governance_study.vocabulary import CITY_CODE, period_text
 
 #: The most participation indicators given a sentence of their own (the rest are counted in the summary).
 MAX_INDICATOR_SENTENCES = 3
@@ -133,9 +134,9 @@ def _near_miss(text: str, k: int) -> str:
 
 def _basis(r: dict[str, Any]) -> str:
     """ "heping23-mediation: 591 of 657, recomputed"; an implied count says which rate and count imply it."""
-    k, n = int(r["count_used"]), int(r["nobs_used"])
-    if r["rate_basis"] != "implied":
-        return f"{r['statistic_id']}: {k} of {n}, {r['rate_basis']}"
+    k, n = int(r["closed_used"]), int(r["received_used"])
+    if r["rate_derivation"] != "implied":
+        return f"{r['statistic_id']}: {k} of {n}, {r['rate_derivation']}"
     lo, hi = int(r["consistent_closed_min"]), int(r["consistent_closed_max"])
     if lo == hi:
         decimals = grim.parse_percent(str(r["reported_rate_text"])).decimals
@@ -180,7 +181,7 @@ def resolution_finding(resolution: pd.DataFrame, claims: pd.DataFrame) -> list[F
         sentence = (
             f"None {among} reports counts that allow an interval: resolution rates cannot be compared across districts with these sources."
         )
-    closed_only = resolution[(resolution["rate_basis"] == "none") & resolution["received"].isna() & resolution["closed"].notna()]
+    closed_only = resolution[(resolution["rate_derivation"] == "none") & resolution["received"].isna() & resolution["closed"].notna()]
     if len(closed_only):
         ids = ids + _ids(*closed_only["closed_claim_id"])
         sentence += (
@@ -195,7 +196,7 @@ def _figure(row: dict[str, Any], per_column: str) -> str:
     word = BOUND_WORDS.get(as_text(row["bound"]), "")
     value = f"{float(row[per_column]):,.1f}" if float(row[per_column]) >= 1 else f"{float(row[per_column]):.2f}"
     prefix = f"{word} " if word and word != "exact" else ""
-    date = f"{row['period_start']} to {row['period_end']}" if not is_missing(row["period_start"]) else f"as of {row['period_end']}"
+    date = period_text(row["period_start"], row["period_end"])
     return f"{row['district_name_en']} {prefix}{value} ({row['value_text']}, {date})"
 
 
@@ -209,7 +210,7 @@ def participation_findings(participation: pd.DataFrame, claims: pd.DataFrame, *,
     labels = _labels(claims)
     comparable = comparable_across_districts(participation, per=per)
     own = participation[
-        participation[column].notna() & (participation["district_code"].astype(str) != "120000") & participation["subunit"].isna()
+        participation[column].notna() & (participation["district_code"].astype(str) != CITY_CODE) & participation["subunit"].isna()
     ]
     if own.empty:
         return [Finding("No district reports a participation or capacity figure that can be set per resident.", (), "participation")]

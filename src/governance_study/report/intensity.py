@@ -18,6 +18,7 @@ from governance_study.report.figure_style import (
     style,
 )
 from governance_study.report.wording import FAMILY_ORDER
+from governance_study.vocabulary import period_text
 
 
 def _plain(value: object) -> str:
@@ -34,12 +35,7 @@ def _plain(value: object) -> str:
 
 def _claim_period(row: pd.Series | dict) -> str:
     """When a figure holds: "as of 2021-09-28" for a stock, "2021-01-01 to 2021-09-28" for a flow."""
-    start, end = _plain(row.get("period_start")), _plain(row.get("period_end"))
-    if start and end:
-        return f"{start} to {end}"
-    if end:
-        return f"as of {end}"
-    return f"from {start}" if start else "date not stated"
+    return period_text(row.get("period_start"), row.get("period_end")) or "date not stated"
 
 
 def _written_figure(row: pd.Series | dict) -> str:

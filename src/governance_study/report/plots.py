@@ -89,7 +89,7 @@ def coverage_heatmap(coverage: pd.DataFrame, *, value: str = "claim_count", titl
 def forest_plot(resolution: pd.DataFrame, *, title: str | None = None):
     """Rates with their intervals, one row per statistic, grouped by district and channel.
 
-    ``resolution``: the resolution table (with ``rate_pct, ci_low_pct, ci_high_pct, rate_basis, ci_method``,
+    ``resolution``: the resolution table (with ``rate_pct, ci_low_pct, ci_high_pct, rate_derivation, ci_method``,
     ``channel``, ``district_code`` and, if available, ``district_pinyin``). Recomputed rates are filled circles,
     rates whose closed count is implied by the reported rate are diamonds, reported rates without counts (no
     sampling interval) are open circles. Statistics without any rate are left out (listed in the tables).
@@ -118,7 +118,7 @@ def forest_plot(resolution: pd.DataFrame, *, title: str | None = None):
             colour = colours[r["district"]]
             if pd.notna(r.get("ci_low_pct")) and pd.notna(r.get("ci_high_pct")):
                 ax.hlines(y, r["ci_low_pct"], r["ci_high_pct"], color=colour, linewidth=2)
-            marker, filled = markers.get(str(r.get("rate_basis")), ("s", True))
+            marker, filled = markers.get(str(r.get("rate_derivation")), ("s", True))
             ax.plot(
                 r["rate_pct"],
                 y,

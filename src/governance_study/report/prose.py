@@ -46,7 +46,7 @@ def resolution_caveats(resolution: pd.DataFrame, comparison: Outcome | None = No
     n = len(resolution)
     if n == 0:
         return ["No resolution statistic matches the selection."]
-    basis = resolution["rate_basis"].astype(str).value_counts()
+    basis = resolution["rate_derivation"].astype(str).value_counts()
     method = ", ".join(sorted(set(resolution["ci_method"].dropna().astype(str)))) or "none"
     lines = [
         "These are self-reported publicity figures, not a sample: an interval measures binomial sampling error "
@@ -64,7 +64,7 @@ def resolution_caveats(resolution: pd.DataFrame, comparison: Outcome | None = No
     lines.append(f"{n} statistic(s): " + "; ".join(parts) + f". Interval method: {method}.")
     codes = sorted(resolution["district_code"].astype(str).unique())
     with_counts = sorted(
-        resolution.loc[resolution["count_used"].notna() & resolution["nobs_used"].notna(), "district_code"].astype(str).unique()
+        resolution.loc[resolution["closed_used"].notna() & resolution["received_used"].notna(), "district_code"].astype(str).unique()
     )
     names = dict(zip(resolution["district_code"].astype(str), resolution.get("district_pinyin", resolution["district_code"]).astype(str)))
     lines.append(

@@ -83,7 +83,7 @@ def rates_table(resolution: pd.DataFrame) -> pd.DataFrame:
                 ),
                 "Rate %": None if is_missing(r.get("rate_pct")) else round(float(r["rate_pct"]), 2),
                 "Interval %": interval,
-                "Basis": as_text(r.get("rate_basis")),
+                "Basis": as_text(r.get("rate_derivation")),
                 "Statistic": as_text(r["statistic_id"]),
                 "Note": as_text(r.get("note")),
             }

@@ -12,11 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-#: Indicator families, in the order tables and plots show them.
-FAMILY_ORDER = ("resolution", "participation", "capacity", "outreach", "context")
+from governance_study.vocabulary import BOUND_WORDS, FAMILIES, period_text  # noqa: F401 - re-exported for the report
 
-#: How a bound reads in a table or a sentence.
-BOUND_WORDS = {"exact": "exact", "at_least": "at least", "more_than": "more than", "approx": "about", "at_most": "at most"}
+#: Indicator families, in the order tables and plots show them (the vocabulary's).
+FAMILY_ORDER = FAMILIES
 
 
 def as_text(value: Any) -> str:
@@ -43,14 +42,6 @@ def district_text(row: Any) -> str:
     """ "和平区 Heping": the Chinese and English names of a row's district, else its code."""
     zh, en = (as_text(row.get("district_name_zh")), as_text(row.get("district_name_en")) or as_text(row.get("district_pinyin")))
     return f"{zh} {en}".strip() or as_text(row.get("district_code"))
-
-
-def period_text(start: Any, end: Any) -> str:
-    """ "2023-09-01 to 2023-11-30" for a flow, "as of 2023-11-30" for a stock."""
-    start, end = as_text(start), as_text(end)
-    if start and end:
-        return f"{start} to {end}"
-    return f"as of {end}" if end else ""
 
 
 def count_text(value: Any, bound: Any = None) -> str:
