@@ -24,6 +24,7 @@ STAGES = {
     "errors": 0,
     "csvio": 0,
     "vocabulary": 0,
+    "fields": 0,
     "text": 1,
     "dataset": 2,
     "datasets": 2,
@@ -151,3 +152,30 @@ def test_architecture_document_names_every_module():
         relative = path.relative_to(PACKAGE).as_posix()
         assert f"`{relative}`" in text, f"docs/architecture.md does not describe {relative}"
     assert "shared/" not in text and "DESIGN" not in text  # the project speaks of itself only
+
+
+def test_a_column_name_means_one_thing_in_every_table():
+    """The field dictionary (governance_study.fields): a column name used by two tables is described there once
+    (or is one of the few whose meaning is each table's own), and every model takes that description."""
+    from collections import defaultdict
+
+    from governance_study.dataset import schemas as dataset_schemas
+    from governance_study.fields import FIELDS, PER_TABLE
+    from governance_study.metrics import schemas as metric_schemas
+
+    models = [
+        getattr(module, name)
+        for module in (dataset_schemas, metric_schemas)
+        for name in dir(module)
+        if name.endswith("Schema") and isinstance(getattr(module, name), type)
+    ]
+    uses = defaultdict(list)
+    for model in models:
+        for name, column in model.to_schema().columns.items():
+            uses[name].append(model.__name__)
+            if name in FIELDS:
+                assert column.description == FIELDS[name]["description"], f"{model.__name__}.{name} redescribes the field"
+    shared = {name for name, tables in uses.items() if len(tables) > 1}
+    assert shared <= set(FIELDS) | PER_TABLE, (
+        f"columns in several tables without one definition: {sorted(shared - set(FIELDS) - PER_TABLE)}"
+    )

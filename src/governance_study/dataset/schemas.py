@@ -9,16 +9,15 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from governance_study.vocabulary import BOUNDS, DISTRICT_CODE, FAMILIES, ISO_DATE, KINDS, RATE_BASES, ROLES
+from governance_study.fields import field
+from governance_study.vocabulary import ISO_DATE, KINDS, RATE_BASES, ROLES
 
 
 class DistrictsSchema(pa.DataFrameModel):
     """The gazetteer: one row per district of Tianjin (GB/T 2260 code) and one for the city (120000), with the
     names the articles use and the census population every per-resident figure divides by."""
 
-    district_code: Series[str] = pa.Field(
-        unique=True, str_matches=DISTRICT_CODE, description="GB/T 2260 code; 120000 for the city as a whole."
-    )
+    district_code: Series[str] = field("district_code", unique=True)
     level: Series[str] = pa.Field(
         isin=["district", "city"], description="district, or city for the row city-wide figures are attributed to."
     )
@@ -42,13 +41,11 @@ class DistrictsSchema(pa.DataFrameModel):
 class SourcesSchema(pa.DataFrameModel):
     """One row per source article (the manifest), with how many claims were curated from it."""
 
-    source_id: Series[str] = pa.Field(
-        unique=True, description="Readable id: outlet-district-date; the file is data/raw/sources/<source_id>.txt."
-    )
+    source_id: Series[str] = field("source_id", unique=True)
     title: Series[str] = pa.Field(description="Headline as published.")
-    outlet: Series[str] = pa.Field(description="Publishing outlet and, for reposts, the original.")
-    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="District the article is about (120000: city-wide).")
-    published: Series[str] = pa.Field(str_matches=ISO_DATE, description="Publication date (YYYY-MM-DD).")
+    outlet: Series[str] = field("outlet")
+    district_code: Series[str] = field("district_code")
+    published: Series[str] = field("published")
     latest_figure_date: Series[str] = pa.Field(
         nullable=True,
         str_matches=ISO_DATE,
@@ -70,18 +67,16 @@ class SourcesSchema(pa.DataFrameModel):
 class ClaimsSchema(pa.DataFrameModel):
     """One row per number reported in a source, verified against its quote and joined with metadata."""
 
-    claim_id: Series[str] = pa.Field(unique=True, str_matches=r"^[a-z0-9]+(-[a-z0-9]+)+$", description="Stable readable id.")
-    source_id: Series[str] = pa.Field(description="Source article (sources table).")
-    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code; 120000 for city-wide figures.")
-    district_name_zh: Series[str] = pa.Field(description="District name in Chinese.")
-    district_name_en: Series[str] = pa.Field(description="District name in English.")
-    district_pinyin: Series[str] = pa.Field(description="District name in pinyin (plot labels).")
-    subunit: Series[str] = pa.Field(
-        nullable=True, description="Street, town, community or park the figure is about; empty for the district."
-    )
-    indicator: Series[str] = pa.Field(description="Indicator id (reference/indicators.csv).")
+    claim_id: Series[str] = field("claim_id", unique=True, str_matches="^[a-z0-9]+(-[a-z0-9]+)+$")
+    source_id: Series[str] = field("source_id")
+    district_code: Series[str] = field("district_code")
+    district_name_zh: Series[str] = field("district_name_zh")
+    district_name_en: Series[str] = field("district_name_en")
+    district_pinyin: Series[str] = field("district_pinyin")
+    subunit: Series[str] = field("subunit", nullable=True)
+    indicator: Series[str] = field("indicator")
     indicator_label_en: Series[str] = pa.Field(description="Indicator label in English.")
-    family: Series[str] = pa.Field(isin=list(FAMILIES), description="Indicator family.")
+    family: Series[str] = field("family")
     kind: Series[str] = pa.Field(isin=list(KINDS), description="count, rate (percent) or score.")
     role: Series[str] = pa.Field(isin=list(ROLES), description="Part the figure plays in a resolution statistic.")
     rate_base: Series[str] = pa.Field(
@@ -95,20 +90,20 @@ class ClaimsSchema(pa.DataFrameModel):
         description="The indicator may be divided by the district's population and enter whole-district ratios "
         "(false e.g. for cadres stationed in some villages, or councils that organise firms)."
     )
-    channel: Series[str] = pa.Field(description="Channel id (reference/channels.csv).")
-    channel_family: Series[str] = pa.Field(description="Channel family: statistics are compared within one family only.")
-    value: Series[float] = pa.Field(description="Normalised value (万 expanded; rates in percentage points).")
-    value_text: Series[str] = pa.Field(description="The expression as written in the quote, with qualifier and measure word.")
-    bound: Series[str] = pa.Field(isin=list(BOUNDS), description="How value bounds the true figure.")
-    unit: Series[str] = pa.Field(nullable=True, description="Measure word or unit after the number (件, 名, 人次, %, ...).")
+    channel: Series[str] = field("channel")
+    channel_family: Series[str] = field("channel_family")
+    value: Series[float] = field("value")
+    value_text: Series[str] = field("value_text")
+    bound: Series[str] = field("bound")
+    unit: Series[str] = field("unit", nullable=True)
     quote: Series[str] = pa.Field(description="Verbatim span of the raw source that carries the number.")
-    period_start: Series[str] = pa.Field(nullable=True, str_matches=ISO_DATE, description="First day covered by a flow; empty for a stock.")
-    period_end: Series[str] = pa.Field(str_matches=ISO_DATE, description="Last day covered, or the date a stock is stated for.")
+    period_start: Series[str] = field("period_start", nullable=True)
+    period_end: Series[str] = field("period_end")
     period_rule: Series[str] = pa.Field(description="How the period was read from the text.")
-    group_id: Series[str] = pa.Field(nullable=True, description="Claims describing one statistic (received, closed, rate) share it.")
+    group_id: Series[str] = field("group_id", nullable=True)
     note: Series[str] = pa.Field(nullable=True, description="Definitions, doubts, non-comparability.")
-    published: Series[str] = pa.Field(str_matches=ISO_DATE, description="Publication date of the source.")
-    outlet: Series[str] = pa.Field(description="Outlet of the source.")
+    published: Series[str] = field("published")
+    outlet: Series[str] = field("outlet")
     title: Series[str] = pa.Field(description="Title of the source.")
 
     class Config:
@@ -120,10 +115,10 @@ class ClaimsSchema(pa.DataFrameModel):
 class CoverageSchema(pa.DataFrameModel):
     """One row per district (and the city) per indicator family: what the corpus holds, zeros included."""
 
-    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code.")
-    district_name_zh: Series[str] = pa.Field(description="District name in Chinese.")
-    district_pinyin: Series[str] = pa.Field(description="District name in pinyin.")
-    family: Series[str] = pa.Field(isin=list(FAMILIES), description="Indicator family.")
+    district_code: Series[str] = field("district_code")
+    district_name_zh: Series[str] = field("district_name_zh")
+    district_pinyin: Series[str] = field("district_pinyin")
+    family: Series[str] = field("family")
     claim_count: Series[int] = pa.Field(ge=0, description="Claims for this district and family.")
     indicator_count: Series[int] = pa.Field(ge=0, description="Distinct indicators with at least one claim.")
     source_count: Series[int] = pa.Field(ge=0, description="Distinct sources with at least one claim.")

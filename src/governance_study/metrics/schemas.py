@@ -14,7 +14,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from governance_study.vocabulary import BOUNDS, DISTRICT_CODE, RATIO_BOUNDS
+from governance_study.fields import field
+from governance_study.vocabulary import BOUNDS, DISTRICT_CODE, PER_RESIDENT_FAMILIES, RATIO_BOUNDS
 
 RATE_DERIVATIONS = ["recomputed", "implied", "reported", "none"]
 AUDIT_CHECKS = ["grim", "conflict", "shared_count", "unit_mismatch", "closed_above_received"]
@@ -32,15 +33,15 @@ class ResolutionSchema(pa.DataFrameModel):
     """One row per statistic (group of claims, or lone claim) that carries a closed count or a closing rate:
     counts, reported and recomputed rate, the closed counts consistent with a reported rate, interval."""
 
-    statistic_id: Series[str] = pa.Field(unique=True, description="group_id, or the claim_id of a claim standing alone.")
-    group_id: Series[str] = _text("group_id as written in the claims; empty for a lone claim.")
-    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code; 120000 city-wide.")
-    subunit: Series[str] = _text("Street, community or park; empty for the whole district.")
-    channel: Series[str] = _text("Channel of the statistic (reference/channels.csv).")
-    channel_family: Series[str] = _text("Channel family: statistics are compared within one family only.")
-    source_id: Series[str] = pa.Field(description="Source article.")
-    period_start: Series[str] = _text("First day the statistic covers.")
-    period_end: Series[str] = _text("Last day the statistic covers.")
+    statistic_id: Series[str] = field("statistic_id", unique=True)
+    group_id: Series[str] = field("group_id", nullable=True)
+    district_code: Series[str] = field("district_code")
+    subunit: Series[str] = field("subunit", nullable=True)
+    channel: Series[str] = field("channel", nullable=True)
+    channel_family: Series[str] = field("channel_family", nullable=True)
+    source_id: Series[str] = field("source_id")
+    period_start: Series[str] = field("period_start", nullable=True)
+    period_end: Series[str] = field("period_end", nullable=True)
     received: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Received count (role received), as reported.")
     received_bound: Series[str] = _text("Bound of the received count.", isin=list(BOUNDS))
     unit_received: Series[str] = _text("Unit of the received count (件, 次, ...).")
@@ -75,10 +76,10 @@ class ResolutionSchema(pa.DataFrameModel):
     rate_pct: Series[float] = _pct(
         "Closing rate, percent: 100 * closed_used / received_used, or the reported rate when there are no counts."
     )
-    ci_low_pct: Series[float] = _pct("Lower limit of the interval, percent.")
-    ci_high_pct: Series[float] = _pct("Upper limit of the interval, percent.")
-    ci_method: Series[str] = _text("Interval method (statsmodels proportion_confint name; wilson by default).")
-    ci_level_pct: Series[float] = pa.Field(nullable=True, gt=0, lt=100, description="Confidence level, percent.")
+    ci_low_pct: Series[float] = field("ci_low_pct", nullable=True, ge=0, le=100)
+    ci_high_pct: Series[float] = field("ci_high_pct", nullable=True, ge=0, le=100)
+    ci_method: Series[str] = field("ci_method", nullable=True)
+    ci_level_pct: Series[float] = field("ci_level_pct", nullable=True, gt=0, lt=100)
     rate_derivation: Series[str] = pa.Field(
         isin=RATE_DERIVATIONS,
         description="recomputed (from counts), implied (closed implied by a reported rate of a known received count), reported (rate only) or none.",
@@ -112,22 +113,20 @@ class ParticipationSchema(pa.DataFrameModel):
     """One row per participation or capacity claim: the count, its bound and its intensity per 10,000
     residents (census 2020)."""
 
-    claim_id: Series[str] = pa.Field(unique=True, description="The claim the figure comes from.")
-    source_id: Series[str] = pa.Field(description="Source article.")
-    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code; 120000 city-wide.")
-    district_name_zh: Series[str] = pa.Field(description="District name in Chinese.")
-    district_name_en: Series[str] = pa.Field(description="District name in English.")
-    subunit: Series[str] = _text("Street, community or park; empty for the whole district.")
-    indicator: Series[str] = pa.Field(description="Indicator id.")
-    channel: Series[str] = pa.Field(
-        description="Channel of the claim: with indicator and unit, what a like-for-like comparison across districts shares."
-    )
-    family: Series[str] = pa.Field(isin=["participation", "capacity"], description="Indicator family.")
-    value: Series[float] = pa.Field(ge=0, description="The claim's normalised value.")
-    value_text: Series[str] = pa.Field(description="The number as written (9.5万余件).")
-    bound: Series[str] = pa.Field(isin=list(BOUNDS), description="How value bounds the true figure; the intensity has the same bound.")
+    claim_id: Series[str] = field("claim_id", unique=True)
+    source_id: Series[str] = field("source_id")
+    district_code: Series[str] = field("district_code")
+    district_name_zh: Series[str] = field("district_name_zh")
+    district_name_en: Series[str] = field("district_name_en")
+    subunit: Series[str] = field("subunit", nullable=True)
+    indicator: Series[str] = field("indicator")
+    channel: Series[str] = field("channel")
+    family: Series[str] = field("family", isin=list(PER_RESIDENT_FAMILIES))
+    value: Series[float] = field("value", ge=0)
+    value_text: Series[str] = field("value_text")
+    bound: Series[str] = field("bound")
     is_lower_bound: Series[bool] = pa.Field(description="bound is at_least or more_than: the value and the intensity are lower bounds.")
-    unit: Series[str] = _text("Unit or measure word (名, 个, 人次, ...).")
+    unit: Series[str] = field("unit", nullable=True)
     population: Series[pd.Int64Dtype] = pa.Field(
         nullable=True, gt=0, description="Census 2020 resident population of the district; empty for a subunit's figure."
     )
@@ -138,8 +137,8 @@ class ParticipationSchema(pa.DataFrameModel):
         ge=0,
         description="value / population * per: count per `per` residents (per_10k: per 10,000), with the claim's bound.",
     )
-    period_start: Series[str] = _text("First day of a flow; empty for a stock.")
-    period_end: Series[str] = _text("Last day of a flow, or the date a stock is stated for.")
+    period_start: Series[str] = field("period_start", nullable=True)
+    period_end: Series[str] = field("period_end", nullable=True)
     caveat: Series[str] = _text("What the number is not: bounds, person-times, subunit, dates.")
 
     class Config:
@@ -150,8 +149,8 @@ class ParticipationSchema(pa.DataFrameModel):
 class RatioSchema(pa.DataFrameModel):
     """One row per ratio per pair of claims (or claim and census population) of one district and subunit."""
 
-    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code.")
-    subunit: Series[str] = _text("Street, community or park; empty for the whole district.")
+    district_code: Series[str] = field("district_code")
+    subunit: Series[str] = field("subunit", nullable=True)
     ratio: Series[str] = pa.Field(description="Ratio id, e.g. residents_per_grid_worker.")
     meaning: Series[str] = pa.Field(description="What the ratio measures, in words.")
     numerator_indicator: Series[str] = pa.Field(description="Indicator of the numerator (census_population for the census).")
@@ -192,18 +191,18 @@ class AuditSchema(pa.DataFrameModel):
     share a count (a conflict when measure, channel and period agree, else a shared_count note), per unit
     mismatch and per statistic with more closed than received."""
 
-    claim_id: Series[str] = pa.Field(description="The rate claim (grim, conflict) or the closed claim (other checks).")
+    claim_id: Series[str] = field("claim_id")
     related_claim_id: Series[str] = _text("The other claim involved (conflict, unit_mismatch, closed_above_received).")
-    group_id: Series[str] = _text("group_id as written; empty for a lone claim.")
-    statistic_id: Series[str] = pa.Field(description="group_id, or the claim_id of a lone claim.")
-    district_code: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="GB/T 2260 code.")
+    group_id: Series[str] = field("group_id", nullable=True)
+    statistic_id: Series[str] = field("statistic_id")
+    district_code: Series[str] = field("district_code")
     check: Series[str] = pa.Field(
         isin=AUDIT_CHECKS,
         description="grim, conflict (same measure, channel and period), shared_count (a note: "
         "one count in statistics of different channel, measure or period), unit_mismatch "
         "or closed_above_received.",
     )
-    indicator: Series[str] = _text("Indicator of claim_id.")
+    indicator: Series[str] = field("indicator", nullable=True)
     reported_text: Series[str] = _text("The reported rate's digits as written ('89.9').")
     numerator: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="Reported closed count used by the check.")
     numerator_claim_id: Series[str] = _text("The claim numerator comes from (the closed count); empty when numerator is.")
@@ -243,7 +242,7 @@ class PairwiseSchema(pa.DataFrameModel):
     statistic_b: Series[str] = pa.Field(description="Second statistic.")
     district_code_a: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="District of a.")
     district_code_b: Series[str] = pa.Field(str_matches=DISTRICT_CODE, description="District of b.")
-    channel_family: Series[str] = pa.Field(description="Channel family shared by a and b.")
+    channel_family: Series[str] = field("channel_family")
     closed_a: Series[pd.Int64Dtype] = pa.Field(ge=0, description="Closed count of a (closed_used).")
     received_a: Series[pd.Int64Dtype] = pa.Field(ge=1, description="Received count of a (received_used).")
     closed_b: Series[pd.Int64Dtype] = pa.Field(ge=0, description="Closed count of b.")
@@ -251,12 +250,12 @@ class PairwiseSchema(pa.DataFrameModel):
     rate_a_pct: Series[float] = _pct("Closing rate of a, percent.", nullable=False)
     rate_b_pct: Series[float] = _pct("Closing rate of b, percent.", nullable=False)
     difference_pct: Series[float] = pa.Field(ge=-100, le=100, description="rate_a_pct - rate_b_pct, percentage points.")
-    ci_low_pct: Series[float] = pa.Field(ge=-100, le=100, description="Lower limit of the difference's interval.")
-    ci_high_pct: Series[float] = pa.Field(ge=-100, le=100, description="Upper limit of the difference's interval.")
-    ci_method: Series[str] = pa.Field(description="Interval method (statsmodels confint_proportions_2indep; newcomb by default).")
-    ci_level_pct: Series[float] = pa.Field(gt=0, lt=100, description="Confidence level, percent.")
+    ci_low_pct: Series[float] = field("ci_low_pct", ge=-100, le=100)
+    ci_high_pct: Series[float] = field("ci_high_pct", ge=-100, le=100)
+    ci_method: Series[str] = field("ci_method")
+    ci_level_pct: Series[float] = field("ci_level_pct", gt=0, lt=100)
     z_stat: Series[float] = pa.Field(description="Two-proportion z statistic (pooled).")
-    p_value: Series[float] = pa.Field(ge=0, le=1, description="Two-sided p-value of the z-test.")
+    p_value: Series[float] = field("p_value", ge=0, le=1)
     p_adjusted: Series[float] = pa.Field(ge=0, le=1, description="p-value adjusted over all rows (multipletests).")
     correction: Series[str] = pa.Field(description="multipletests method used for p_adjusted.")
     is_significant: Series[bool] = pa.Field(description="p_adjusted < alpha.")
@@ -313,7 +312,7 @@ class GlmTableSchema(pa.DataFrameModel):
     coef_log_odds: Series[float] = pa.Field(description="Coefficient: log odds (intercept) or log odds ratio.")
     std_err: Series[float] = pa.Field(ge=0, description="Standard error.")
     z_stat: Series[float] = pa.Field(description="Wald z.")
-    p_value: Series[float] = pa.Field(ge=0, le=1, description="Two-sided Wald p-value.")
+    p_value: Series[float] = field("p_value", ge=0, le=1)
     ci_low_log_odds: Series[float] = pa.Field(description="Lower limit of the coefficient's interval.")
     ci_high_log_odds: Series[float] = pa.Field(description="Upper limit of the coefficient's interval.")
     odds_ratio: Series[float] = pa.Field(ge=0, description="exp(coefficient).")
