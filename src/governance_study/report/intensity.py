@@ -9,12 +9,13 @@ import pandas as pd
 
 from governance_study.report.figure_style import (
     BOUND_SIGNS,
+    DPI,
     PALETTE,
+    WIDTH_IN,
     bound_style,
     district_label,
     empty_figure,
     latin_label,
-    new_figure,
     style,
 )
 from governance_study.report.wording import FAMILY_ORDER
@@ -72,6 +73,7 @@ def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: di
     community's figure, with no census population to divide by) are left out; they are listed in the tables.
     """
     import seaborn as sns
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.transforms import offset_copy
 
@@ -113,8 +115,20 @@ def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: di
     colours = dict(zip(FAMILY_ORDER, palette))
     families = [f for f in FAMILY_ORDER if f in set(rows["family"].astype(str))]
     overhead = 2.2  # title, x ticks and gap of one panel, in rows
+    height = 0.27 * sum(len(p) + overhead for p in panels) + 1.6
     with style():
-        fig = new_figure(0.27 * sum(len(p) + overhead for p in panels) + 1.3)
+        # Margins are set by hand: the constrained-layout solver took half of this figure's time with many panels.
+        fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
+        top_in, bottom_in, gap_in = 0.85, 1.15, 0.62
+        widest = max(len(label) for panel in panels for label in panel["label"])
+        axes_in = height - top_in - bottom_in - gap_in * (len(panels) - 1)
+        fig.subplots_adjust(
+            left=min(0.5, max(0.2, (0.07 * widest + 0.25) / WIDTH_IN)),
+            right=0.9,
+            top=1 - top_in / height,
+            bottom=bottom_in / height,
+            hspace=gap_in / (axes_in / len(panels)),
+        )
         axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": [len(p) + overhead for p in panels]})[:, 0]
         for ax, indicator, panel in zip(axes, indicators, panels):
             label = labels.get(indicator) or indicator.replace("_", " ")
@@ -171,5 +185,5 @@ def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: di
             Line2D([], [], marker="o", color="#444444", markerfacecolor="white", linestyle="none", label="about"),
         ]
         legend += [Line2D([], [], color=colours[f], linewidth=3, label=f) for f in families]
-        fig.legend(handles=legend, loc="outside lower center", ncols=3, frameon=False)
+        fig.legend(handles=legend, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=3, frameon=False)
     return fig
