@@ -25,6 +25,7 @@ STAGES = {
     "csvio": 0,
     "vocabulary": 0,
     "fields": 0,
+    "lock": 0,
     "text": 1,
     "dataset": 2,
     "datasets": 2,

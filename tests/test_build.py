@@ -117,3 +117,42 @@ def test_notebook_path_gives_the_derived_tables(name):
         "ratios": lambda: metrics.ratio_table(claims, districts),
     }[name]
     assert to_csv_bytes(compute()) == (REPO / "data/derived" / f"{name}.csv").read_bytes()
+
+
+def test_derived_folder_respects_the_umask(tmp_path, monkeypatch):
+    """mkdtemp creates 0700 folders; the rebuilt data/derived/ must be as readable as the umask says."""
+    import os
+    import stat
+
+    from _project import copy_project
+    from governance_study.cli import main
+
+    root = copy_project(tmp_path)
+    monkeypatch.chdir(root)
+    old = os.umask(0o022)
+    try:
+        assert main(["build"]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((root / "data/derived").stat().st_mode) == 0o755
+
+
+def test_a_second_build_while_one_holds_the_lock_is_refused(tmp_path, monkeypatch, capsys):
+    """`build` takes the lock `run` takes: a second writer gets one clear line and exit status 2, not [Errno 2]."""
+    import fcntl
+
+    from _project import copy_project, snapshot
+    from governance_study.cli import main
+
+    root = copy_project(tmp_path)
+    monkeypatch.chdir(root)
+    lock = root / "reports/.cache/run.lock"
+    lock.parent.mkdir(parents=True)
+    before = snapshot(root / "data/derived")
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["build"]) == 2
+    err = capsys.readouterr().err
+    assert "governance-study build: another `governance-study run` or `build` is using" in err
+    assert "then run `governance-study build` again" in err and "Traceback" not in err
+    assert snapshot(root / "data/derived") == before

@@ -33,9 +33,11 @@ def _check(args: argparse.Namespace, paths: ProjectPaths) -> int:
 
 def _build(args: argparse.Namespace, paths: ProjectPaths) -> int:
     from governance_study.derived.build import build_derived
+    from governance_study.lock import project_lock
 
     started = time.perf_counter()
-    files = build_derived(paths)
+    with project_lock(paths, "build"):  # the lock `run` takes: one writer of data/derived/ at a time
+        files = build_derived(paths)
     print(f"built {len(files)} files into {paths.derived} in {time.perf_counter() - started:.2f} s")
     return 0
 

@@ -111,6 +111,9 @@ def write_atomically(target: Path, files: dict[str, bytes]) -> None:
     for leftover in target.parent.glob(".derived-*"):
         shutil.rmtree(leftover, ignore_errors=True)  # staging or retired folders of an interrupted build
     staging = Path(tempfile.mkdtemp(prefix=".derived-new-", dir=target.parent))
+    umask = os.umask(0)  # mkdtemp makes the folder 0700; data/derived/ is as readable as any folder the user makes
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)
     retired = target.parent / f".derived-old-{os.getpid()}"
     try:
         for name, data in files.items():

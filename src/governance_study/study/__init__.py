@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Sequence
 
+from governance_study.lock import ProjectBusyError, project_lock
 from governance_study.paths import ProjectPaths
 from governance_study.study.cache import (
     RunInputs,
@@ -147,7 +148,7 @@ def run(
     if only and paths.derived_table("claims").is_file():
         # reject a mistyped --only before the build, which may take seconds; the same check runs after it
         select(expand(study, paths), only)
-    with _run_lock(paths):
+    with _locked(paths):
         result = RunResult()
         result.built = ensure_derived(paths, force=force, progress=progress)
         all_reports = expand(study, paths)
@@ -228,33 +229,20 @@ def run_study(paths: ProjectPaths | None = None, *, force: bool = False, jobs: i
     return 1 if result.failed else 0
 
 
-class _run_lock:
-    """One run at a time per project (two runs would race on the same reports and records)."""
+class _locked:
+    """The project lock (:mod:`governance_study.lock`), its refusal reported as a StudyError of the project."""
 
     def __init__(self, paths: ProjectPaths):
-        self.path = paths.cache_dir / "run.lock"
-        self.handle = None
+        self.lock = project_lock(paths, "run")
 
     def __enter__(self):
-        import fcntl
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = self.path.open("w")
         try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self.handle.close()
-            raise StudyError(
-                [f"another `governance-study run` is using {self.path.parent.parent}; wait for it to finish"], heading="the project"
-            ) from None
-        return self
+            return self.lock.__enter__()
+        except ProjectBusyError as exc:
+            raise StudyError([str(exc)], heading="the project") from None
 
     def __exit__(self, *exc):
-        import fcntl
-
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
-        return False
+        return self.lock.__exit__(*exc)
 
 
 def _remove_stale(paths: ProjectPaths, reports: list[Report], progress: Progress) -> None:
