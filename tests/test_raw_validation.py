@@ -206,3 +206,20 @@ def test_stale_not_curated_mark_fails_check(project, capsys):
     assert run("check") == 1
     err = capsys.readouterr().err
     assert "data/raw/not_curated.csv, line 2" in err and "Traceback" not in err
+
+
+def test_line_numbers_count_blank_lines_and_multi_line_fields(project, capsys):
+    """A blank line and a note spanning two lines before the bad row: the message names the line an editor shows."""
+    path = project / "data/raw/claims.csv"
+    text = path.read_text(encoding="utf-8")
+    columns, rows = read_rows(path)
+    header, *records = text.splitlines(keepends=True)
+    # a blank line after the header, and a note with a line break in the first record
+    first = records[0].rstrip("\n").rsplit(",", 1)[0] + ',"first line\nsecond line"\n'
+    bad = records[-1].replace("办结率达80%,80%,80,", "办结率达80%,80%,81,")
+    assert bad != records[-1]
+    path.write_text(header + "\n" + first + "".join(records[1:-1]) + bad, encoding="utf-8")
+    # header (1), blank (2), first record on lines 3-4, then one line per record: the last is on this line
+    expected = 1 + 1 + 2 + (len(records) - 2) + 1
+    assert len(path.read_text(encoding="utf-8").splitlines()) == expected
+    expect_failure(project, capsys, f"data/raw/claims.csv, line {expected}: test24-rate: value = '81'")

@@ -131,3 +131,41 @@ def test_malformed_citation_is_a_readable_error(tmp_path, monkeypatch, capsys):
     assert main(["cite"]) == 2
     err = capsys.readouterr().err
     assert "CITATION.cff, line" in err and "Fix the YAML" in err and "Traceback" not in err
+
+
+def test_execution_is_validated_strictly(mini_project):
+    """reuse_kernels "no" is a string, not a boolean (PyYAML's 'no' is False, a quoted "no" is not); timeouts are
+    positive whole seconds. Each problem names the key, its value, its line and what to write."""
+    from conftest import MINI_STUDY
+
+    mini_project.write_study(MINI_STUDY + 'execution:\n  reuse_kernels: "no"\n  cell_timeout_s: 0\n  start_timeout_s: 1.5\n')
+    with pytest.raises(StudyError) as caught:
+        load_study(mini_project.paths)
+    text = str(caught.value)
+    lines = MINI_STUDY.count("\n")
+    assert f"execution: reuse_kernels = 'no' (line {lines + 2}): Input should be a valid boolean; write true or false" in text
+    assert f"execution: cell_timeout_s = 0 (line {lines + 3}): Input should be greater than 0" in text
+    assert "execution: start_timeout_s = 1.5" in text and "write a whole number of seconds above 0" in text
+
+
+def test_a_broken_template_names_its_line(mini_project):
+    from conftest import MINI_STUDY
+
+    mini_project.write_study(MINI_STUDY.replace('title: "Profile {district_name_en}"', 'title: "Profile {district_name_en"'))
+    with pytest.raises(StudyError) as caught:
+        load_study(mini_project.paths)
+    line = next(i for i, text in enumerate(MINI_STUDY.splitlines(), start=1) if "Profile {district_name_en}" in text)
+    assert f"line {line}, reports[2] (profile): title 'Profile {{district_name_en' is not a valid template" in str(caught.value)
+    assert "a literal brace as {{ or }}" in str(caught.value)
+
+
+def test_a_literal_output_colliding_with_an_expanded_one_is_refused(mini_project):
+    """districts/120101.html written by a literal entry and by the per-district profiles: refused, naming both."""
+    from conftest import MINI_STUDY
+
+    mini_project.write_study(MINI_STUDY + "  - notebook: ok\n    output: districts/120101.html\n")
+    (mini_project.paths.derived).mkdir(parents=True)
+    (mini_project.paths.derived / "claims.csv").write_text("claim_id,district_code\na,120101\n")
+    with pytest.raises(StudyError) as caught:
+        expand(load_study(mini_project.paths), mini_project.paths)
+    assert "reports[3] (ok) writes districts/120101.html, which reports[2] (profile) also writes" in str(caught.value)

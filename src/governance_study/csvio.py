@@ -63,8 +63,36 @@ def read_text_table(path: Path, root: Path, required: list[str]) -> tuple[pd.Dat
             )
         ]
     frame = frame.map(str.strip) if len(frame) else frame
-    frame.insert(0, "_line", range(2, len(frame) + 2))
+    lines = record_lines(text)
+    if len(lines) != len(frame):  # the two readers disagree on what a row is: fall back to one row per line
+        lines = list(range(2, len(frame) + 2))
+    frame.insert(0, "_line", lines)
     return frame, []
+
+
+def record_lines(text: str) -> list[int]:
+    r"""The line (1-based, as an editor shows it) on which each data record of a CSV text starts: blank lines
+    are skipped and a quoted field may span lines, so the n-th record is not always on line n + 1.
+
+    >>> record_lines('a,b\n1,2\n\n3,"x\ny"\n4,5\n')
+    [2, 4, 6]
+    """
+    import csv
+
+    reader = csv.reader(io.StringIO(text))
+    starts, end = [], 0
+    for row in reader:
+        start, end = end + 1, reader.line_num
+        if row:  # pandas skips blank lines too
+            starts.append(start)
+    # a blank line before a record is counted in the record's span: move its start past leading blank lines
+    physical = text.splitlines()
+    fixed = []
+    for start in starts:
+        while start <= len(physical) and not physical[start - 1].strip():
+            start += 1
+        fixed.append(start)
+    return fixed[1:]  # the first record is the header
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -95,6 +95,54 @@ def _is_parameter_value(value: Any) -> bool:
     return isinstance(value, list) and all(v is None or isinstance(v, SCALARS) for v in value)
 
 
+def where_prefix(where: str) -> str:
+    return f"{where}, " if where else ""
+
+
+def where_report(number: int, notebook: str) -> str:
+    return f"reports[{number}] ({notebook})"
+
+
+def _line_of(path: Path, needle: str) -> str:
+    """ "line N" of the first line of ``path`` holding ``needle`` (for messages), or "" when it is not found."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle and needle in line:
+            return f"line {number}"
+    return ""
+
+
+def _strict_execution(raw: dict[str, Any], path: Path) -> Execution | list[str]:
+    """The ``execution`` section validated strictly (pydantic strict mode): ``reuse_kernels: "no"`` is an error,
+    not true, and timeouts are positive whole seconds. Returns the Execution, or one problem per bad key."""
+    from pydantic import BaseModel, ConfigDict, PositiveInt, StrictBool, StrictStr, ValidationError
+
+    class ExecutionModel(BaseModel):
+        model_config = ConfigDict(strict=True, extra="forbid")
+        kernel: StrictStr = "python3"
+        cell_timeout_s: PositiveInt = 600
+        start_timeout_s: PositiveInt = 60
+        reuse_kernels: StrictBool = True
+
+    try:
+        return Execution(**ExecutionModel(**raw).model_dump())
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"])
+            where = _line_of(path, f"{key}:")
+            problems.append(
+                f"execution: {key} = {error.get('input')!r}{f' ({where})' if where else ''}: {error['msg']}"
+                + (
+                    "; write true or false"
+                    if key == "reuse_kernels"
+                    else "; write a whole number of seconds above 0"
+                    if key.endswith("timeout_s")
+                    else ""
+                )
+            )
+        return problems
+
+
 def _placeholders(text: str) -> set[str]:
     import string
 
@@ -130,15 +178,11 @@ def load_study(paths: ProjectPaths) -> Study:
     else:
         for key in sorted(set(raw_exec) - EXECUTION_KEYS):
             problems.append(f"execution: unknown key {key!r}; allowed: {', '.join(sorted(EXECUTION_KEYS))}")
-        try:
-            execution = Execution(
-                kernel=str(raw_exec.get("kernel", "python3")),
-                cell_timeout_s=int(raw_exec.get("cell_timeout_s", 600)),
-                start_timeout_s=int(raw_exec.get("start_timeout_s", 60)),
-                reuse_kernels=bool(raw_exec.get("reuse_kernels", True)),
-            )
-        except (TypeError, ValueError) as exc:
-            problems.append(f"execution: {exc}")
+        found = _strict_execution({k: v for k, v in raw_exec.items() if k in EXECUTION_KEYS}, path)
+        if isinstance(found, Execution):
+            execution = found
+        else:
+            problems += found
 
     entries = data.get("reports")
     reports: list[ReportSpec] = []
@@ -189,7 +233,15 @@ def load_study(paths: ProjectPaths) -> Study:
         texts = {"output": output, "title": str(entry.get("title") or notebook)}
         texts.update({f"parameter {k!r}": v for k, v in parameters.items() if isinstance(v, str)})
         for label, text in texts.items():
-            unknown = _placeholders(text) - allowed_placeholders
+            try:
+                unknown = _placeholders(text) - allowed_placeholders
+            except ValueError as exc:  # a lone brace or a bad format spec: str.format would fail later
+                where = _line_of(path, text)
+                problems.append(
+                    f"{where_prefix(where)}{where_report(number, notebook)}: {label} {text!r} is not a valid "
+                    f"template ({exc}); write placeholders as {{district_code}} and a literal brace as {{{{ or }}}}"
+                )
+                continue
             if unknown:
                 offer = (
                     f"available with for_each {for_each}: {', '.join(sorted(allowed_placeholders))}"
@@ -259,14 +311,23 @@ def _fill(value: Any, mapping: dict[str, str]) -> Any:
 
 
 def expand(study: Study, paths: ProjectPaths) -> list[Report]:
-    """The concrete reports of the study, in study.yaml order (for_each entries expanded in code order)."""
+    """The concrete reports of the study, in study.yaml order (for_each entries expanded in code order).
+
+    Raises StudyError when two reports would write one file (a literal ``districts/120101.html`` beside the
+    per-district profiles), naming both study.yaml entries.
+    """
     reports: list[Report] = []
-    for spec in study.reports:
+    writers: dict[str, str] = {}
+    for number, spec in enumerate(study.reports, start=1):
         bindings: list[dict[str, str]] = [{}]
         if spec.for_each == "district_with_claims":
             bindings = districts_with_claims(paths)
         for mapping in bindings:
             output = spec.output.format(**mapping)
+            entry = f"reports[{number}] ({spec.notebook})"
+            if output in writers:
+                raise StudyError([f"{entry} writes {output}, which {writers[output]} also writes: give one of them another output"])
+            writers[output] = entry
             reports.append(
                 Report(
                     report_id=output.removesuffix(".html"),
