@@ -223,3 +223,39 @@ def test_line_numbers_count_blank_lines_and_multi_line_fields(project, capsys):
     expected = 1 + 1 + 2 + (len(records) - 2) + 1
     assert len(path.read_text(encoding="utf-8").splitlines()) == expected
     expect_failure(project, capsys, f"data/raw/claims.csv, line {expected}: test24-rate: value = '81'")
+
+
+def test_unwritable_data_folder_is_one_line(project, capsys):
+    """data/ read-only: build ends with one line naming the folder and what to do, exit status 2, no traceback."""
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes through file modes; the message path is exercised below with a simulated error")
+    (project / "data").chmod(0o555)
+    try:
+        assert run("build") == 2
+    finally:
+        (project / "data").chmod(0o755)
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "Traceback" not in err
+
+
+def test_permission_and_interrupt_messages(project, capsys, monkeypatch):
+    """The CLI turns a PermissionError and a Ctrl-C into one line each (exit 2 and 130), never a traceback."""
+    from governance_study.derived import build as build_module
+
+    def denied(*_, **__):
+        raise PermissionError(13, "Permission denied", str(project / "data/derived"))
+
+    monkeypatch.setattr(build_module, "build_derived", denied)
+    assert run("build") == 2
+    err = capsys.readouterr().err
+    assert f"governance-study build: cannot write {project / 'data/derived'} (Permission denied)" in err
+    assert "Traceback" not in err
+
+    def interrupted(*_, **__):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module, "build_derived", interrupted)
+    assert run("build") == 130
+    assert "governance-study build: interrupted; the files written before stay as they were" in capsys.readouterr().err

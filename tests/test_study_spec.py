@@ -169,3 +169,17 @@ def test_a_literal_output_colliding_with_an_expanded_one_is_refused(mini_project
     with pytest.raises(StudyError) as caught:
         expand(load_study(mini_project.paths), mini_project.paths)
     assert "reports[3] (ok) writes districts/120101.html, which reports[2] (profile) also writes" in str(caught.value)
+
+
+def test_yaml_aliases_are_refused_before_they_expand(mini_project):
+    """A 'billion laughs' study.yaml: refused at once with the line of the first alias, nothing expanded."""
+    import time
+
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
+    mini_project.write_study(bomb + "title: boom\nreports: [{notebook: ok}]\n")
+    started = time.perf_counter()
+    with pytest.raises(StudyError, match=r"line 2: YAML aliases \(\*a\) are not allowed in study.yaml; write each value out"):
+        load_study(mini_project.paths)
+    assert time.perf_counter() - started < 5

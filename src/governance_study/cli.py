@@ -125,6 +125,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ProjectNotFoundError, FileNotFoundError, ValueError) as exc:
         print(f"governance-study {args.command}: {exc}", file=sys.stderr)
         return 2
+    except PermissionError as exc:
+        print(
+            f"governance-study {args.command}: cannot write {exc.filename or 'a file'} ({exc.strerror}); make the folder "
+            "writable (chmod u+w) or run from a copy of the project you own",
+            file=sys.stderr,
+        )
+        return 2
+    except MemoryError:
+        print(
+            f"governance-study {args.command}: out of memory; an input is far larger than the study's files (check "
+            "data/raw/ for a file that is not an article)",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as exc:
+        print(f"governance-study {args.command}: {exc.strerror or exc} ({exc.filename or 'no file named'})", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        # data/derived/ and reports/ are replaced atomically, so an interrupt leaves the previous files in place
+        print(
+            f"governance-study {args.command}: interrupted; the files written before stay as they were, and the next run starts from them",
+            file=sys.stderr,
+        )
+        return 130
 
 
 if __name__ == "__main__":

@@ -156,8 +156,19 @@ def load_study(paths: ProjectPaths) -> Study:
     path = paths.study_file
     if not path.is_file():
         raise StudyError([f"{path} does not exist: the study is declared in study.yaml at the project root"])
+    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # anchors and aliases are refused before anything is built from them: a few nested aliases ("a billion
+        # laughs") expand to gigabytes as soon as a value is printed or hashed
+        for event in yaml.parse(text):
+            if isinstance(event, yaml.AliasEvent):
+                raise StudyError(
+                    [
+                        f"line {event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not allowed in "
+                        "study.yaml; write each value out"
+                    ]
+                )
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise StudyError([f"not valid YAML: {exc}"]) from None
     problems: list[str] = []
