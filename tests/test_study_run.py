@@ -182,3 +182,69 @@ def test_kernel_dies_mid_notebook(mini_project, lines):
     assert statuses(result)["ok"] == "failed"
     assert "DeadKernelError" in message or "died" in message
     assert statuses(result)["districts/120101"] == "ran", "the next report runs in a new kernel"
+
+
+def test_a_record_that_cannot_be_written_is_reported_exactly(mini_project, lines):
+    """The new HTML is in place when the record write fails: the failure says so (never "previous report left
+    untouched"), and the final summary names the failed report without repeating its message."""
+    record = mini_project.paths.cache_dir / "reports" / "ok.json"
+    record.mkdir(parents=True)  # a folder where the record file goes: writing it fails
+    result = run(mini_project, lines)
+    failed = {o.report.report_id: o.message for o in result.failed}
+    assert set(failed) == {"ok"}
+    assert "the report was written but its cache record was not" in failed["ok"] and "the next run reruns it" in failed["ok"]
+    assert "left untouched" not in failed["ok"] and "no previous report" not in failed["ok"]
+    assert (mini_project.paths.reports / "ok.html").is_file()
+    summary = [line for line in lines if line.startswith("done in")][0]
+    assert "1 FAILED (ok: see above or the index)" in summary and "cache record" not in summary
+
+
+def test_a_kernel_that_fails_to_start_leaves_no_folder(mini_project, lines, monkeypatch):
+    """A failed kernel start is a failed report, and its socket folder (gs-kernel-*) is removed with it."""
+    import tempfile
+    from pathlib import Path
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    async def broken(self, **kwargs):
+        raise RuntimeError("no kernel today")
+
+    monkeypatch.setattr(AsyncKernelManager, "start_kernel", broken)
+    before = set(Path(tempfile.gettempdir()).glob("gs-kernel-*"))
+    result = run(mini_project, lines, only=["ok"])
+    assert [o.report.report_id for o in result.failed] == ["ok"]
+    assert "no kernel today" in result.failed[0].message
+    assert set(Path(tempfile.gettempdir()).glob("gs-kernel-*")) == before
+
+
+def test_sigterm_ends_a_run_like_ctrl_c_and_leaves_no_kernel_folder(tmp_path):
+    """SIGTERM during `governance-study run`: one line, exit status 130, no gs-kernel-* folder left behind, and
+    the derived data as the build left them."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from _project import copy_project
+
+    root = copy_project(tmp_path / "project")
+    before = set(Path(tempfile.gettempdir()).glob("gs-kernel-*"))
+    env = {k: v for k, v in os.environ.items() if k != "GOVERNANCE_STUDY_ROOT"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "governance_study.cli", "run", "--force"], cwd=root, env=env, stderr=subprocess.PIPE, text=True
+    )
+    seen = []
+    deadline = time.monotonic() + 120
+    for line in process.stderr:  # wait until a notebook is executing in a kernel
+        seen.append(line)
+        if "  start  " in line or time.monotonic() > deadline:
+            break
+    time.sleep(1.0)
+    process.send_signal(signal.SIGTERM)
+    rest = process.stderr.read()
+    assert process.wait(timeout=60) == 130, "".join(seen) + rest
+    assert "governance-study run: interrupted" in rest and "Traceback" not in rest
+    assert set(Path(tempfile.gettempdir()).glob("gs-kernel-*")) == before

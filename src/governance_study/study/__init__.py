@@ -148,7 +148,7 @@ def run(
     if only and paths.derived_table("claims").is_file():
         # reject a mistyped --only before the build, which may take seconds; the same check runs after it
         select(expand(study, paths), only)
-    with _locked(paths):
+    with _locked(paths), _terminate_as_interrupt():
         result = RunResult()
         result.built = ensure_derived(paths, force=force, progress=progress)
         all_reports = expand(study, paths)
@@ -206,8 +206,13 @@ def run(
             from governance_study.study.render import warm
 
             warm()  # while the kernels start
-            for t in threads:
-                t.join()
+            try:
+                for t in threads:
+                    t.join()
+            except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (below): kernels and their folders go with the run
+                for t in threads:
+                    t.stop_now()
+                raise
             result.outcomes += runner.outcomes
         if only is None:
             _remove_stale(paths, all_reports, progress)
@@ -218,7 +223,8 @@ def run(
         failed = result.failed
         summary = f"done in {result.seconds:.1f} s: {sum(o.status == 'ran' for o in result.outcomes)} ran, {unchanged} unchanged"
         if failed:
-            summary += f", {len(failed)} FAILED: " + "; ".join(f"{o.report.report_id} ({o.message})" for o in failed)
+            # each failure was reported in full when it happened (and is on the index page): name them only
+            summary += f", {len(failed)} FAILED ({', '.join(o.report.report_id for o in failed)}: see above or the index)"
         progress(summary + f"; open {paths.reports / 'index.html'}")
         return result
 
@@ -227,6 +233,30 @@ def run_study(paths: ProjectPaths | None = None, *, force: bool = False, jobs: i
     """CLI entry: run the study; exit status 0, or 1 when a report failed. StudyError propagates (status 2)."""
     result = run(paths, force=force, jobs=jobs, only=only)
     return 1 if result.failed else 0
+
+
+class _terminate_as_interrupt:
+    """SIGTERM ends a run the way Ctrl-C does (KeyboardInterrupt in the main thread), so that its kernels are shut
+    down and its temporary folders removed; outside the main thread signals cannot be handled and nothing changes."""
+
+    def __enter__(self):
+        import signal
+
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._interrupt)
+        return self
+
+    @staticmethod
+    def _interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+        return False
 
 
 class _locked:

@@ -122,6 +122,10 @@ def _register_engine() -> str:
     return ENGINE
 
 
+class RecordNotWritten(OSError):
+    """The new HTML is in place, but its cache record could not be written."""
+
+
 class Worker(threading.Thread):
     """Executes reports from a queue, in one kernel it keeps (when reusing kernels) and shuts down at the end."""
 
@@ -164,8 +168,19 @@ class Worker(threading.Thread):
         sockets = Path(tempfile.mkdtemp(prefix="gs-kernel-"))
         km = AsyncKernelManager(kernel_name=self.runner.execution.kernel, transport="ipc", ip=str(sockets / "k"))
         km._gs_sockets = sockets  # removed with the kernel
-        run_sync(km.start_kernel)(cwd=str(self.runner.paths.notebooks), env=self.runner.kernel_env)
+        try:
+            run_sync(km.start_kernel)(cwd=str(self.runner.paths.notebooks), env=self.runner.kernel_env)
+        except BaseException:
+            self._stop_kernel(km)  # a kernel that failed to start leaves no socket folder or connection file
+            raise
         return km
+
+    def stop_now(self) -> None:
+        """Shut down this worker's kernel at once (the run was interrupted): no kernel, socket folder or
+        connection file outlives the run."""
+        km, self.km = self.km, None
+        if km is not None:
+            self._stop_kernel(km)
 
     @staticmethod
     def _stop_kernel(km) -> None:
@@ -237,6 +252,8 @@ class Worker(threading.Thread):
             self._shutdown()
             message = f"{_cell_description(report.notebook_path, exc)}: {exc.ename}: {exc.evalue}"
             return runner.failure(report, scratch, message, started)
+        except RecordNotWritten as exc:
+            return runner.failure(report, scratch, str(exc), started, replaced=True)
         except Exception as exc:  # kernel died, timeout, export error: same handling, named
             self._shutdown()
             return runner.failure(report, scratch, f"{type(exc).__name__}: {exc}", started)
@@ -321,6 +338,14 @@ class Runner:
         html = notebook_to_html(nb, ctx)
         target = report.html_path(self.paths)
         write_text_atomic(target, html)
+        try:
+            self._write_record(report, provenance, components, shown, html)
+        except OSError as exc:
+            raise RecordNotWritten(f"the report was written but its cache record was not ({exc}); the next run reruns it") from exc
+        stale = self.paths.reports / FAILED_DIR / f"{report.report_id}.ipynb"
+        stale.unlink(missing_ok=True)
+
+    def _write_record(self, report: Report, provenance, components: dict[str, str], shown: list[str], html: str) -> None:
         write_json(
             record_path(self.paths, report.report_id),
             {
@@ -333,10 +358,8 @@ class Runner:
                 "provenance": provenance.to_dict(),
             },
         )
-        stale = self.paths.reports / FAILED_DIR / f"{report.report_id}.ipynb"
-        stale.unlink(missing_ok=True)
 
-    def failure(self, report: Report, scratch: Path, message: str, started: float) -> Outcome:
+    def failure(self, report: Report, scratch: Path, message: str, started: float, *, replaced: bool = False) -> Outcome:
         kept = None
         if scratch.is_file():
             kept = self.paths.reports / FAILED_DIR / f"{report.report_id}.ipynb"
@@ -344,5 +367,6 @@ class Runner:
             os.replace(scratch, kept)
             message += f" (executed notebook kept in {kept.relative_to(self.paths.root).as_posix()})"
         previous = report.html_path(self.paths)
-        message += "; previous report left untouched" if previous.is_file() else "; no previous report"
+        if not replaced:  # when the new HTML was already in place, saying the old one stayed would be false
+            message += "; previous report left untouched" if previous.is_file() else "; no previous report"
         return Outcome(report, "failed", time.perf_counter() - started, message, kept)
