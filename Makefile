@@ -38,7 +38,7 @@ study: setup
 
 # ruff (configured in pyproject.toml): lint and formatting, the same checks as .pre-commit-config.yaml
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/ruff format --check src tests benchmarks
 
 test: setup system-deps lint

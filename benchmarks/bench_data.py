@@ -41,8 +41,8 @@ def main() -> None:
             "python -c pass (interpreter start)": timed([python, "-c", "pass"], project),
             "import governance_study": timed([python, "-c", "import governance_study"], project),
             "import pandas (floor of any table work)": timed([python, "-c", "import pandas"], project),
-            "import governance_study.dataset.claims, .datasets": timed(
-                [python, "-c", "import governance_study.datasets, governance_study.dataset.claims"], project
+            "import governance_study.verify.claims, .datasets": timed(
+                [python, "-c", "import governance_study.datasets, governance_study.verify.claims"], project
             ),
             "governance-study check": timed([cli, "check"], project),
             "governance-study build": timed([cli, "build"], project),

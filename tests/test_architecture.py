@@ -15,7 +15,7 @@ from _project import REPO
 
 PACKAGE = REPO / "src" / "governance_study"
 
-#: Stages of the flow raw -> text -> verified claims (dataset) -> metrics -> derived tables (which publish the
+#: Stages of the flow raw -> text -> verified claims (verify) -> metrics -> derived tables (which publish the
 #: metric tables) -> reports -> study; a module may import its own stage or a lower one. curate/ (the tools for
 #: adding a source) sits beside the metrics.
 STAGES = {
@@ -27,7 +27,7 @@ STAGES = {
     "fields": 0,
     "lock": 0,
     "text": 1,
-    "dataset": 2,
+    "verify": 2,
     "datasets": 2,
     "curate": 3,
     "metrics": 3,
@@ -84,6 +84,14 @@ def test_imports_go_down_the_stages_and_name_no_private_names(module):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("governance_study"):
             private = [a.name for a in node.names if a.name.startswith("_") and a.name != "__version__"]
             assert not private, f"{module} imports private names {private} from {node.module}"
+
+
+def test_curate_and_metrics_are_separate_branches():
+    for module, path in _modules().items():
+        for branch, other in (("curate", "metrics"), ("metrics", "curate")):
+            if module.startswith(f"governance_study.{branch}"):
+                targets = [t for node in _imports(path) for t in _targets(node)]
+                assert not [t for t in targets if t.startswith(f"governance_study.{other}")], f"{module} imports {other}/"
 
 
 def test_no_import_cycles():
@@ -160,9 +168,9 @@ def test_a_column_name_means_one_thing_in_every_table():
     (or is one of the few whose meaning is each table's own), and every model takes that description."""
     from collections import defaultdict
 
-    from governance_study.dataset import schemas as dataset_schemas
     from governance_study.fields import FIELDS, PER_TABLE
     from governance_study.metrics import schemas as metric_schemas
+    from governance_study.verify import schemas as dataset_schemas
 
     models = [
         getattr(module, name)

@@ -414,3 +414,31 @@ def test_unchanged_rerun_from_the_command_line_is_fast(study_run):
     assert "0 to run" in done.stderr and "derived data up to date" in done.stderr, done.stderr
     print(f"unchanged rerun: {elapsed:.2f} s")
     assert elapsed < 3.0, f"an unchanged rerun took {elapsed:.2f} s (aim: about 1 s)"
+
+
+def test_a_claim_moved_to_another_district_reruns_that_district(study_run, tmp_path):
+    """Moving a claim between districts changes where claims belong: the profile that now shows it reruns too,
+    although it did not show the claim before (the key covers every claim's district, not only those shown)."""
+    import shutil
+
+    from _project import edit_claim
+    from governance_study.paths import ProjectPaths
+    from governance_study.study import run
+
+    root = tmp_path / "copy"
+    shutil.copytree(study_run.paths.root, root)
+    edit_claim(root, "binhai23-delivery-riders-linked", district_code="120118")
+    result = run(ProjectPaths(root), jobs=2, progress=lambda _: None)
+    ran = {o.report.report_id for o in result.outcomes if o.status == "ran"}
+    assert {"districts/120118", "districts/120116"} <= ran, ran
+    assert "binhai23-delivery-riders-linked" in (root / "reports/districts/120118.html").read_text(encoding="utf-8")
+
+
+def test_tables_a_notebook_loads_are_read_from_its_cells(tmp_path):
+    from governance_study.study.cache import ALL_TABLES, declared_tables
+
+    assert declared_tables(REPO / "notebooks/04_reporting_audit.ipynb") == ["audit", "claims", "participation", "resolution", "sources"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('name = "claims"\nt = datasets.load(name)')])
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, str(path))
+    assert declared_tables(path) == [ALL_TABLES]  # not a literal: every table is in the key

@@ -7,8 +7,8 @@ import hashlib
 import pytest
 
 from _project import REPO, read_rows
-from governance_study.dataset.sources import clean_text, load_manifest
 from governance_study.paths import ProjectNotFoundError, ProjectPaths, find_root
+from governance_study.verify.sources import clean_text, load_manifest
 
 PATHS = ProjectPaths(REPO)
 

@@ -18,7 +18,7 @@ from governance_study.paths import ProjectNotFoundError, ProjectPaths
 
 def _check(args: argparse.Namespace, paths: ProjectPaths) -> int:
     from governance_study.curate.coverage import coverage_rows
-    from governance_study.dataset.claims import check
+    from governance_study.verify.claims import check
 
     started = time.perf_counter()
     problems = check(paths)

@@ -1,7 +1,7 @@
 """The field dictionary: one description (and the checks that go with it) per column name used in more than
 one derived table, after PUDL's field metadata.
 
-Grain: one entry per column name. The pandera models of :mod:`governance_study.dataset.schemas` and
+Grain: one entry per column name. The pandera models of :mod:`governance_study.verify.schemas` and
 :mod:`governance_study.metrics.schemas` build those columns with :func:`field`, so a name means the same in every
 table and in ``datapackage.json`` (whose descriptions come from the models). A table may tighten a column
 (``nullable``, ``unique``, ``ge``) but never redescribe it; columns whose meaning is the table's own (``caveat``,

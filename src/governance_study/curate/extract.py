@@ -51,7 +51,7 @@ def load_context(paths: ProjectPaths) -> tuple[ScanContext, list[Problem]]:
 
     Raises :class:`DataError` when the reference tables cannot be read (the guesses need them).
     """
-    from governance_study.dataset.reference import read_reference  # pandas: imported here, never in worker processes
+    from governance_study.verify.reference import read_reference  # pandas: imported here, never in worker processes
 
     reference, problems = read_reference(paths)
     if "districts" not in reference or "indicators" not in reference:
@@ -306,7 +306,10 @@ def _results(files: list[Path], context: ScanContext, fmt: str, jobs: int) -> It
                 return
             yield str(path)
 
-    with multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=(context, fmt)) as pool:
+    # forkserver: workers start from a clean single-threaded server, never from a fork of a process whose other
+    # threads (a test runner, kernel clients) may hold a lock at that instant, which deadlocked Pool.terminate
+    start_method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+    with multiprocessing.get_context(start_method).Pool(jobs, initializer=_init_worker, initargs=(context, fmt)) as pool:
         try:
             for result in pool.imap(_process, feed(), chunksize=CHUNK_FILES):
                 yield result

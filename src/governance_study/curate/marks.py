@@ -6,7 +6,7 @@ character offset in the raw (decoded, not cleaned) article text:
 
 - a claim covers the span where its ``value_text`` occurs inside its ``quote``, at the quote's *first*
   occurrence in the source (the position the derived claims table sorts by); ``value_text`` is located the way
-  :mod:`governance_study.dataset.claims` verifies it, as a whole expression of the numbers parser inside the quote;
+  :mod:`governance_study.verify.claims` verifies it, as a whole expression of the numbers parser inside the quote;
 - a mark names ``start`` and the marked ``text``; the text is there so that a mark whose offset no longer
   points at that text (the article or the parser changed) is reported as stale instead of silently marking
   another figure.

@@ -18,12 +18,12 @@ import pandas as pd
 import pandera.pandas as pa
 
 from governance_study.csvio import to_csv_bytes
-from governance_study.dataset.claims import verified_claims
-from governance_study.dataset.reference import load_reference
-from governance_study.dataset.schemas import ClaimsSchema, CoverageSchema, DistrictsSchema, SourcesSchema
-from governance_study.dataset.sources import load_manifest
 from governance_study.derived import datapackage
 from governance_study.paths import ProjectPaths
+from governance_study.verify.claims import verified_claims
+from governance_study.verify.reference import load_reference
+from governance_study.verify.schemas import ClaimsSchema, CoverageSchema, DistrictsSchema, SourcesSchema
+from governance_study.verify.sources import load_manifest
 from governance_study.vocabulary import FAMILIES
 
 
@@ -82,10 +82,25 @@ def compute_tables(paths: ProjectPaths) -> dict[str, tuple[Table, pd.DataFrame]]
 
 
 def metric_tables(claims: pd.DataFrame, districts: pd.DataFrame) -> list[tuple[str, object, list[str] | None, pd.DataFrame]]:
-    """The metric tables (resolution, participation, ratios, audit) computed from the verified claims."""
+    """The metric tables written to ``data/derived/``, as ``(name, pandera model, primary key, frame)`` in build
+    order: resolution, participation, ratios, audit, with the study's defaults (Wilson 95% intervals, per 10,000
+    residents, half-up and truncation). Ratios and audit rows have no single-column key (a census side has no
+    claim id; a grim row no related claim), so they carry none.
+
+    >>> from governance_study.metrics.examples import heping_2023
+    >>> districts = pd.DataFrame({"district_code": ["120101"], "name_zh": ["和平区"], "name_en": ["Heping"],
+    ...                           "population_2020": [355000]})
+    >>> [(name, len(frame)) for name, _, _, frame in metric_tables(heping_2023(), districts)]
+    [('resolution', 5), ('participation', 1), ('ratios', 1), ('audit', 9)]
+    """
     from governance_study import metrics
 
-    return metrics.derived_tables(claims, districts)
+    return [
+        ("resolution", metrics.ResolutionSchema, ["statistic_id"], metrics.resolution_table(claims)),
+        ("participation", metrics.ParticipationSchema, ["claim_id"], metrics.participation_table(claims, districts)),
+        ("ratios", metrics.RatioSchema, None, metrics.ratio_table(claims, districts)),
+        ("audit", metrics.AuditSchema, None, metrics.audit_table(claims)),
+    ]
 
 
 def render(tables: dict[str, tuple[Table, pd.DataFrame]]) -> dict[str, bytes]:

@@ -1,10 +1,13 @@
 """The study's metrics: pure functions from the verified claims table to tidy, validated DataFrames.
 
+- :mod:`.grouping`: claims grouped into statistics (the columns the metrics read).
 - :mod:`.resolution`: one row per statistic, rate and interval (:func:`resolution_table`).
-- :mod:`.participation`: counts per 10,000 residents and ratios within a district.
-- :mod:`.audit` (arithmetic in :mod:`.grim`): can the reported rates arise from the reported counts.
-- :mod:`.compare`: pairwise differences between districts, a binomial GLM, comparability of each pair.
-- :mod:`.schemas`: one pandera model per table.
+- :mod:`.participation`: counts per 10,000 residents, compared like for like across districts.
+- :mod:`.ratios`: ratios within a district, with their comparability verdicts.
+- :mod:`.audit` (arithmetic in :mod:`.grim`, shared counts in :mod:`.conflicts`): can the reported rates arise
+  from the reported counts.
+- :mod:`.compare` and :mod:`.glm`: pairwise differences between districts, a binomial GLM.
+- :mod:`.schemas`: one pandera model per table; :mod:`.examples`: small hand-built claims tables.
 
 No I/O and no plotting here; statsmodels is imported only inside the functions that use it.
 
@@ -30,8 +33,6 @@ Decisions (each explained where it is made):
 """
 
 from __future__ import annotations
-
-import pandas as pd
 
 from governance_study.metrics.audit import audit_table
 from governance_study.metrics.compare import ComparisonError, comparability_table, pairwise_differences, proportion_difference
@@ -67,7 +68,6 @@ __all__ = [
     "comparable_across_districts",
     "consistent_denominators",
     "consistent_numerators",
-    "derived_tables",
     "fit_glm",
     "min_denominator",
     "pairwise_differences",
@@ -79,23 +79,3 @@ __all__ = [
     "resolution_table",
     "wilson_interval",
 ]
-
-
-def derived_tables(claims: pd.DataFrame, districts: pd.DataFrame) -> list[tuple[str, type, list[str] | None, pd.DataFrame]]:
-    """The metric tables written to ``data/derived/``, as ``(name, pandera model, primary key, frame)`` in
-    build order: resolution, participation, ratios, audit (defaults: Wilson 95% intervals, per 10,000
-    residents, half-up and truncation). Ratios and audit rows have no single-column key (a census side has no
-    claim id; a grim row no related claim), so they carry none.
-
-    >>> from governance_study.metrics.examples import heping_2023
-    >>> districts = pd.DataFrame({"district_code": ["120101"], "name_zh": ["和平区"], "name_en": ["Heping"],
-    ...                           "population_2020": [355000]})
-    >>> [(name, len(frame)) for name, _, _, frame in derived_tables(heping_2023(), districts)]
-    [('resolution', 5), ('participation', 1), ('ratios', 1), ('audit', 9)]
-    """
-    return [
-        ("resolution", ResolutionSchema, ["statistic_id"], resolution_table(claims)),
-        ("participation", ParticipationSchema, ["claim_id"], participation_table(claims, districts)),
-        ("ratios", RatioSchema, None, ratio_table(claims, districts)),
-        ("audit", AuditSchema, None, audit_table(claims)),
-    ]

@@ -17,11 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from governance_study.report.wording import (  # one wording of values, in tables and prose
-    BOUND_WORDS,
-    as_text,
-    is_missing,
-)
+from governance_study.report.wording import BOUND_WORDS, as_text, is_missing  # one wording of values, in tables and prose
 
 #: The rows of a displayed table as JSON, for tests and tools; HTML export and JupyterLab ignore it.
 TABLE_MIMETYPE = "application/vnd.governance-study.table+json"

@@ -23,7 +23,7 @@ def district_codes(names: Sequence[str] | str | None, districts: pd.DataFrame) -
     An empty list (or None) means every district: returns None. Unknown names raise ValueError listing the
     valid ones.
     """
-    from governance_study.dataset.gazetteer import resolve_district
+    from governance_study.verify.gazetteer import resolve_district
 
     if names is None or (not isinstance(names, str) and len(names) == 0):
         return None
@@ -188,7 +188,7 @@ def district_profile(
 ) -> Profile:
     """One district's rows of the derived tables (``datasets.load``), the district given by code, Chinese,
     English or pinyin name or alias. Nothing is recomputed: a profile shows the study's published figures."""
-    from governance_study.dataset.gazetteer import resolve_district
+    from governance_study.verify.gazetteer import resolve_district
 
     code = resolve_district(str(district), gazetteer)
     row = gazetteer[gazetteer["district_code"].astype(str) == code].iloc[0]

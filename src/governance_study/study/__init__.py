@@ -6,9 +6,11 @@
 2. rebuilds ``data/derived/`` unless its inputs (raw data, library source, versions) are unchanged since the
    last build and the derived files are as that build left them;
 3. expands the study into reports (one district profile per district that has claims);
-4. computes each report's *inputs key*: sha256 of the notebook file, its parameters, the derived data, the
-   library source (including the report templates), CITATION.cff and the key package versions. A report whose
-   key matches the one recorded with its HTML is skipped (``--force`` reruns everything);
+4. computes each report's *inputs key* (:mod:`.cache`): sha256 of the notebook file, its parameters and the
+   study's title, the derived tables its notebook loads, of the claims only the rows it showed last time and
+   where every claim belongs, the library source (including the report templates), CITATION.cff, the kernel and
+   the key package versions. A report whose key matches the one recorded with its HTML is skipped (``--force``
+   reruns everything);
 5. checks the parameters of every report to run against what its notebook declares
    (``papermill.inspect_notebook``): an unknown or missing parameter, or a value of the wrong type, stops the
    run before any kernel starts (papermill itself would only warn);
@@ -33,7 +35,8 @@ what its provenance panel says. Use ``--force`` to stamp every report with the c
 
 **Modules.** :mod:`.spec` (study.yaml, expansion, ``--only``), :mod:`.parameters` (parameters against the
 notebooks), :mod:`.cache` (inputs keys, records, build stamp), :mod:`.execute` (papermill engine, workers,
-publishing), :mod:`.index` (the index page); :func:`run` and :func:`run_study` here tie them together.
+publishing), :mod:`.render` (HTML export), :mod:`.index` (the index page), :mod:`.provenance`, :mod:`.citation`
+and :mod:`.git` (what produced a report and how to cite it); :func:`run` and :func:`run_study` tie them together.
 """
 
 from __future__ import annotations
@@ -154,13 +157,16 @@ def run(
         all_reports = expand(study, paths)
         chosen = select(all_reports, only)
         citation_file = paths.citation_file
+        claims_by_id, claims_selection = claim_rows(paths)
         inputs = RunInputs(
             derived=derived_hashes(paths),
             library=library_digest(),
             versions=package_versions(),
             citation=sha256_file(citation_file) if citation_file.is_file() else "",
             kernel=study.execution.kernel,
-            claims=claim_rows(paths),
+            claims=claims_by_id,
+            claims_selection=claims_selection,
+            study_title=study.title,
         )
         keys: dict[str, tuple[str, str]] = {}
         components: dict[str, dict[str, str]] = {}

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -57,17 +56,38 @@ def _json_hash(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-_LOAD = re.compile(r"""datasets\.load\(\s*["']([A-Za-z_][\w-]*)["']""")
+#: Stands for "every derived table" when a notebook loads one whose name is not written out.
+ALL_TABLES = "*"
 
 
 def declared_tables(notebook: Path) -> list[str]:
-    """The derived tables a notebook loads, read from its cells (``datasets.load("claims")``), sorted."""
+    """The derived tables a notebook loads, read from its cells: the literal names of ``datasets.load("claims")``
+    calls, sorted. A call whose table is not a literal string (a variable, a keyword argument), or a cell that
+    does not parse, gives ``["*"]``: every table, since which one it reads cannot be known without running it."""
+    import ast
+
     try:
         cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
     except (OSError, ValueError):
-        return []
-    sources = ("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
-    return sorted({name for source in sources for name in _LOAD.findall(source)})
+        return [ALL_TABLES]
+    names: set[str] = set()
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        source = "".join(cell.get("source", ""))
+        if "load" not in source:
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            return [ALL_TABLES]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "load":
+                literal = node.args[0] if len(node.args) == 1 and not node.keywords else None
+                if not (isinstance(literal, ast.Constant) and isinstance(literal.value, str)):
+                    return [ALL_TABLES]
+                names.add(literal.value)
+    return sorted(names)
 
 
 def claims_shown(nb: Any) -> list[str]:
@@ -84,17 +104,27 @@ def claims_shown(nb: Any) -> list[str]:
     return sorted(shown)
 
 
-def claim_rows(paths: ProjectPaths) -> dict[str, str]:
-    """claim_id -> sha256 of its row in ``data/derived/claims.csv`` (empty when there is none)."""
+#: The claim columns that decide which report shows a claim (its district, statistic, indicator, ...).
+SELECTION_COLUMNS = ("claim_id", "district_code", "source_id", "indicator", "family", "channel", "group_id")
+
+
+def claim_rows(paths: ProjectPaths) -> tuple[dict[str, str], str]:
+    """(claim_id -> sha256 of its row in ``data/derived/claims.csv``, digest of :data:`SELECTION_COLUMNS` of
+    every claim); empty when there is no claims table."""
     path = paths.derived_table("claims")
     try:
         with path.open(encoding="utf-8", newline="") as f:
             reader = csv.reader(f)
             header = next(reader)
             at = header.index("claim_id")
-            return {row[at]: _json_hash(row) for row in reader}
+            picks = [header.index(c) for c in SELECTION_COLUMNS if c in header]
+            rows, selection = {}, []
+            for row in reader:
+                rows[row[at]] = _json_hash(row)
+                selection.append([row[i] for i in picks])
+            return rows, _json_hash(selection)
     except (OSError, StopIteration, ValueError):
-        return {}
+        return {}, ""
 
 
 @dataclass(frozen=True)
@@ -108,20 +138,30 @@ class RunInputs:
     citation: str
     kernel: str
     claims: dict[str, str] = field(default_factory=dict)
+    #: digest of which claims exist and where they belong (id, district, source, indicator, family, channel,
+    #: group): a claim that moves to another district or statistic reruns the reports that may newly show it
+    claims_selection: str = ""
+    study_title: str = ""
 
     def components(self, report: Report, notebook_sha256: str, shown: list[str] | None = None) -> dict[str, str]:
         """sha256 of each input of a report, by name (the record keeps them to say what changed). ``shown``: the
         claim ids the report showed last time (None: not known yet, e.g. a first run)."""
         parts = {
             "notebook": notebook_sha256,
-            "parameters": _json_hash({"parameters": report.parameters, "title": report.title, "output": report.output}),
+            "parameters": _json_hash(
+                {"parameters": report.parameters, "title": report.title, "output": report.output, "study": self.study_title}
+            ),
             "library source": self.library,
             "versions": _json_hash(self.versions),
             "CITATION.cff": self.citation,
             "kernel": _json_hash(self.kernel),
         }
-        for table in declared_tables(report.notebook_path):
+        tables = declared_tables(report.notebook_path)
+        if tables == [ALL_TABLES]:
+            tables = sorted(name.removesuffix(".csv") for name in self.derived if name.endswith(".csv"))
+        for table in tables:
             if table == "claims":
+                parts["claims selection"] = self.claims_selection
                 rows = None if shown is None else [(c, self.claims.get(c, "missing")) for c in shown]
                 parts["claims shown"] = _json_hash(rows)
             else:

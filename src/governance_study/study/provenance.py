@@ -33,7 +33,6 @@ KEY_PACKAGES: tuple[str, ...] = (
     "matplotlib",
     "seaborn",
     "pandera",
-    "frictionless",
     "cn2an",
     "papermill",
     "nbclient",

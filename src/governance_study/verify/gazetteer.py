@@ -1,4 +1,5 @@
-"""The gazetteer: one row per district of Tianjin (plus the city), looked up by code, name or alias.
+"""The gazetteer: districts of Tianjin (plus the city) looked up by code, name or alias, in the derived
+``districts`` table (``datasets.load("districts")``) or any frame with its columns.
 
 Aliases matter because the articles rarely use the official name: 滨海新区 appears as 新区, 滨城 or 滨海.
 """
@@ -6,16 +7,6 @@ Aliases matter because the articles rarely use the official name: 滨海新区 a
 from __future__ import annotations
 
 import pandas as pd
-
-from governance_study.dataset.reference import load_reference
-from governance_study.paths import ProjectPaths
-
-
-def load_districts(paths: ProjectPaths | None = None) -> pd.DataFrame:
-    """One row per district code: names, aliases and ``population_2020`` (census resident population, int)."""
-    frame = load_reference(paths)["districts"].copy()
-    frame["population_2020"] = frame["population_2020"].astype("int64")
-    return frame
 
 
 def name_index(districts: pd.DataFrame) -> dict[str, str]:
@@ -30,15 +21,16 @@ def name_index(districts: pd.DataFrame) -> dict[str, str]:
     return index
 
 
-def resolve_district(text: str, districts: pd.DataFrame | None = None) -> str:
+def resolve_district(text: str, districts: pd.DataFrame) -> str:
     """Return the GB/T 2260 code of a district given by code, Chinese, English or pinyin name, or alias.
 
-    >>> resolve_district("滨城")
-    '120116'
-    >>> resolve_district("heping")
-    '120101'
+    >>> import pandas as pd
+    >>> gazetteer = pd.DataFrame({"district_code": ["120101", "120116"], "name_zh": ["和平区", "滨海新区"],
+    ...     "name_en": ["Heping", "Binhai New Area"], "name_pinyin": ["Heping", "Binhai"], "aliases": ["和平", "滨城;新区"]})
+    >>> resolve_district("滨城", gazetteer), resolve_district("heping", gazetteer)
+    ('120116', '120101')
     """
-    table = districts if districts is not None else load_districts()
+    table = districts
     code = name_index(table).get(str(text).strip().casefold())
     if code is None:
         names = ", ".join(f"{r.name_en} ({r.name_zh}, {r.district_code})" for r in table.itertuples(index=False))

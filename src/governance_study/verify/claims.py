@@ -12,12 +12,12 @@ from decimal import Decimal, InvalidOperation
 import pandas as pd
 
 from governance_study.csvio import read_text_table
-from governance_study.dataset.reference import BOOLEAN_TEXT, read_reference, unit_list
-from governance_study.dataset.sources import parse_iso_date, read_manifest, read_texts
 from governance_study.errors import DataError, Problem
 from governance_study.paths import ProjectPaths
 from governance_study.text.arithmetic import arithmetic_problems
 from governance_study.text.numerals import find_numbers
+from governance_study.verify.reference import BOOLEAN_TEXT, read_reference, unit_list
+from governance_study.verify.sources import parse_iso_date, read_manifest, read_texts
 from governance_study.vocabulary import BOUNDS
 
 CLAIMS = "data/raw/claims.csv"
