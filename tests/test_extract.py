@@ -389,3 +389,24 @@ def test_alias_is_not_matched_inside_another_word():
 
     pattern = _district_alternation({"新区": "120116", "滨海新区": "120116", "河西区": "120103"})
     assert [m[0] for m in pattern.finditer("河西区打造营商环境创新区,国家级新区中,新区开展")] == ["河西区", "新区"]
+
+
+def test_output_grows_linearly_with_a_sentence_without_end(tmp_path, in_repo, capsys):
+    """A page with no sentence end: each row's sentence and clause are capped at a window around its number, so
+    ten times the text gives about ten times the CSV, not a hundred times; both stay verbatim substrings."""
+    from governance_study.curate.candidates import CLAUSE_WINDOW, SENTENCE_WINDOW
+
+    sizes = {}
+    for repeat in (100, 1000):
+        article = tmp_path / f"run-on-{repeat}.txt"
+        text = "和平区受理诉求12件并且" * repeat  # no 。!? and no comma: one sentence, one clause
+        article.write_text(text, encoding="utf-8")
+        assert main(["extract", str(article), "--format", "csv"]) == 0
+        out = capsys.readouterr().out
+        rows = parse_csv(out)
+        assert len(rows) == repeat
+        assert max(len(r["sentence"]) for r in rows) <= 2 * SENTENCE_WINDOW + 10
+        assert max(len(r["clause"]) for r in rows) <= 2 * CLAUSE_WINDOW + 10
+        assert all(r["sentence"] in text and r["clause"] in text for r in rows[:50])
+        sizes[repeat] = len(out.encode("utf-8"))
+    assert sizes[1000] / sizes[100] < 12, sizes  # 10x the text, about 10x the output (not 100x)

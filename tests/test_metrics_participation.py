@@ -144,3 +144,39 @@ def test_participation_errors(claims):
         participation_table(claims, broken)
     with pytest.raises(ClaimsError, match="districts is missing column.*population_2020"):
         ratio_table(claims, DISTRICTS.drop(columns=["population_2020"]))
+
+
+def test_each_figure_is_paired_with_the_nearest_figure_not_every_pair():
+    """Ratios pair each numerator figure with the denominator figure nearest in date (ties: same source), so
+    200 grid figures and 300 cadres figures of one district give 300 rows per ratio, not 60,000."""
+    from governance_study.metrics.examples import claim, claims_frame
+    from governance_study.metrics.ratios import ratio_table
+
+    districts = pd.DataFrame(
+        {"district_code": ["120116"], "name_zh": ["滨海新区"], "name_en": ["Binhai New Area"], "population_2020": [2067318]}
+    )
+    grids = [
+        claim("g-early", "grids", "100个", district_code="120116", period_start=None, period_end="2021-03-01", source_id="a"),
+        claim("g-late", "grids", "200个", district_code="120116", period_start=None, period_end="2021-09-01", source_id="b"),
+        claim("g-late-same-source", "grids", "300个", district_code="120116", period_start=None, period_end="2021-09-01", source_id="c"),
+    ]
+    cadres = [
+        claim("c-spring", "cadres_sent_down", "1000名", district_code="120116", period_start=None, period_end="2021-04-01", source_id="c"),
+        claim("c-autumn", "cadres_sent_down", "2000名", district_code="120116", period_start=None, period_end="2021-08-20", source_id="c"),
+    ]
+    table = ratio_table(claims_frame(grids + cadres), districts)
+    per_grid = table[table["ratio"] == "cadres_sent_down_per_grid"].set_index("numerator_claim_id")
+    # 2021-04-01 is 31 days after 03-01 and 153 before 09-01; 08-20 is 12 days before 09-01: two grid figures
+    # then, and the one of the same source (c) wins the tie
+    assert per_grid["denominator_claim_id"].to_dict() == {"c-spring": "g-early", "c-autumn": "g-late-same-source"}
+    assert per_grid.loc["c-autumn", "ratio_value"] == pytest.approx(2000 / 300)
+    many = claims_frame(
+        [claim(f"g{i}", "grids", f"{100 + i}个", district_code="120116", period_start=None, period_end="2021-01-01") for i in range(200)]
+        + [
+            claim(f"c{i}", "cadres_sent_down", f"{1000 + i}名", district_code="120116", period_start=None, period_end="2021-06-01")
+            for i in range(300)
+        ]
+    )
+    rows = ratio_table(many, districts)
+    assert (rows["ratio"] == "cadres_sent_down_per_grid").sum() == 300
+    assert (rows["ratio"] == "residents_per_grid").sum() == 200 and (rows["ratio"] == "residents_per_cadre_sent_down").sum() == 300

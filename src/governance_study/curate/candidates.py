@@ -14,7 +14,9 @@ Columns (``COLUMNS``, in output order):
 - ``start``/``end``: character offsets (not bytes) of ``text`` in the decoded file, end exclusive;
 - ``sentence``: the sentence around it (between 。!? or line breaks), trimmed; ``clause``: the stretch between
   the nearest punctuation marks (,;:。), a verbatim substring of the article that usually makes a good
-  ``quote`` for ``claims.csv``;
+  ``quote`` for ``claims.csv``. Both are capped at :data:`SENTENCE_WINDOW` / :data:`CLAUSE_WINDOW` characters
+  either side of the number (still verbatim substrings), so that a page without punctuation cannot make the
+  output grow with the square of its length;
 - ``district_code``, ``district_basis``: a GUESS. The district named in the sentence (the nearest mention before
   the number, else after; a district beats the city), failing that the district named most often in the
   article; the basis says which ("sentence 静海区", "article 滨城 x14"), empty when nothing was found;
@@ -39,6 +41,11 @@ from typing import NamedTuple
 from governance_study.curate.marks import ClaimRef, Mark, claim_spans
 from governance_study.text.kinds import PROPOSED, KindContext, classify
 from governance_study.text.numerals import find_numbers
+
+#: Characters kept either side of a number in ``sentence`` and ``clause`` when the sentence or clause is longer:
+#: every output row is then bounded, and the output grows linearly with the article (a real sentence is shorter).
+SENTENCE_WINDOW = 200
+CLAUSE_WINDOW = 100
 
 __all__ = ["COLUMNS", "STATUSES", "INDICATOR_CUES", "Candidate", "ScanContext", "Scanner", "ScanResult"]
 
@@ -299,19 +306,24 @@ class Scanner:
             kind = classify(e, kind_ctx)
             si = bisect_left(sentence_ends, start, si)  # the first terminator at or after the number
             s0 = sentence_ends[si - 1] + 1 if si else 0
+            s1 = sentence_ends[si]  # no sentence terminator lies inside an expression
+            stop = s1 + 1 if s1 < n and text[s1] not in "\r\n" else s1  # keep 。 but not the line break
             cached = sentences.get(s0)
             if cached is None:
-                s1 = sentence_ends[si]  # no sentence terminator lies inside an expression
-                stop = s1 + 1 if s1 < n and text[s1] not in "\r\n" else s1  # keep 。 but not the line break
                 cached = sentences[s0] = (text[s0:stop].strip(), self._sentence_districts(s0, s1, mentions, article))
             sentence, districts = cached
+            if stop - s0 > 2 * SENTENCE_WINDOW + (end - start):  # a run-on "sentence": the window around the number
+                sentence = text[max(s0, start - SENTENCE_WINDOW) : min(stop, end + SENTENCE_WINDOW)].strip()
             ci = bisect_left(clause_ends, start, ci)  # a bisect: many clauses hold no number
             c0 = clause_ends[ci - 1] + 1 if ci else 0
             cj = ci
             while clause_ends[cj] < end:  # a thousands separator "1,286" is inside the expression
                 cj += 1
             c1 = clause_ends[cj]
-            clause = text[c0:c1].strip()  # str.strip() also removes the ideographic space and nbsp
+            if c1 - c0 > 2 * CLAUSE_WINDOW + (end - start):
+                clause = text[max(c0, start - CLAUSE_WINDOW) : min(c1, end + CLAUSE_WINDOW)].strip()
+            else:
+                clause = text[c0:c1].strip()  # str.strip() also removes the ideographic space and nbsp
             district, district_basis = districts if type(districts) is tuple else district_of(start, districts, mentions)
             proposed = kind in PROPOSED
             if proposed and has_cues:

@@ -95,6 +95,8 @@ def ratio_table(claims: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
     (missing for the census), ``value, bound, source_id`` (``census-2020`` for the census), ``period_start,
     period_end`` (the census: 2020-11-01); ``ratio_value`` and ``ratio_bound`` (:func:`ratio_bound`);
     ``is_same_period`` (same start and end), ``is_same_source``; ``caveat``, a sentence naming what differs.
+    Each figure of the numerator's indicator is paired with the denominator figure nearest in date (ties: same
+    source), and the census with every denominator figure: one row per figure, never every pair.
     Across districts (:func:`ratio_comparability`): ``comparable_with`` (codes of the other districts whose row of
     the same ratio is like for like, ``;``-separated), ``is_comparable_across_districts``, and ``comparability``,
     the verdict in words. Indicators the vocabulary keeps out of whole-district ratios are left out.
@@ -126,9 +128,15 @@ def ratio_table(claims: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
             numerators = [_census_claim(code, district_of(populations, denominators[0]))] if denominators else []
         else:
             numerators = by_key.get((code, subunit, definition.numerator), [])
-        for num, den in product(numerators, denominators):
-            if float(den["value"]) > 0:
-                rows.append(_ratio_row(definition, num, den))
+        usable = [d for d in denominators if float(d["value"]) > 0]
+        if definition.numerator == POPULATION:
+            pairs = [(numerators[0], den) for den in usable] if numerators and usable else []
+        else:
+            # each figure with the other indicator's figure nearest in date: one row per figure, so the table
+            # grows with the claims, not with their product (10,000 claims of one district made 25 s and GBs)
+            by_date = _ByDate(usable) if usable else None
+            pairs = [(num, by_date.nearest(num)) for num in numerators] if by_date else []
+        rows.extend(_ratio_row(definition, num, den) for num, den in pairs)
     _add_comparability(rows, populations)
     table = pd.DataFrame(rows, columns=list(RATIO_COLUMNS))
     table = table.sort_values(
@@ -142,6 +150,40 @@ def ratio_table(claims: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
         else:
             table[name] = table[name].astype("string")
     return RatioSchema.validate(table)
+
+
+class _ByDate:
+    """Figures of one indicator indexed by the day they are stated for, to find the one nearest a date in
+    O(log n) (a scan per figure made the ratio table quadratic)."""
+
+    def __init__(self, claims: list[dict[str, Any]]):
+        # per day: the first figure by claim id, and the first of each source (the tie rules of ``nearest``)
+        self.first: dict[int, dict[str, Any]] = {}
+        self.first_of_source: dict[tuple[int, Any], dict[str, Any]] = {}
+        for c in sorted(claims, key=lambda c: str(c["claim_id"])):
+            day = _day(c)
+            self.first.setdefault(day, c)
+            self.first_of_source.setdefault((day, c["source_id"]), c)
+        self.days = sorted(self.first)
+
+    def nearest(self, claim: dict[str, Any]) -> dict[str, Any]:
+        """The figure stated nearest in date to ``claim``; ties: the same source, then the smaller claim id, so
+        the choice never depends on row order."""
+        from bisect import bisect_left
+
+        target = _day(claim)
+        i = bisect_left(self.days, target)
+        near = self.days[max(0, i - 1) : i + 1]
+        best = min(abs(d - target) for d in near)
+        days = [d for d in near if abs(d - target) == best]
+        same = [self.first_of_source[(d, claim["source_id"])] for d in days if (d, claim["source_id"]) in self.first_of_source]
+        return min(same or [self.first[d] for d in days], key=lambda c: str(c["claim_id"]))
+
+
+def _day(claim: dict[str, Any]) -> int:
+    from datetime import date
+
+    return date.fromisoformat(str(claim["period_end"])).toordinal()
 
 
 def _census_claim(code: str, district: dict[str, Any]) -> dict[str, Any]:
@@ -233,36 +275,56 @@ def ratio_comparability(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     return differs
 
 
+def _comparability_key(row: dict[str, Any]) -> tuple[str, ...]:
+    """What two rows of one ratio must share to be like for like (:func:`ratio_comparability` is empty)."""
+    return tuple(
+        part for side in ("numerator", "denominator") for part in (_source_type(row[f"{side}_source_id"]), _year(row[f"{side}_period_end"]))
+    )
+
+
 def _add_comparability(rows: list[dict[str, Any]], populations: dict[str, dict[str, Any]]) -> None:
-    """Fill each row's verdict against the rows of the same ratio in other districts (city-wide rows included)."""
-    by_ratio: dict[str, list[dict[str, Any]]] = {}
+    """Fill each row's verdict against the rows of the same ratio in other districts. Rows are bucketed by ratio
+    and comparability key, so the work grows with the rows, not with their pairs."""
+    # districts only, as in comparable_across_districts: a city-wide or subunit figure is not a district's
+    districts_by: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+    keys_by_ratio: dict[str, dict[tuple[str, ...], dict[str, Any]]] = {}
     for row in rows:
-        by_ratio.setdefault(row["ratio"], []).append(row)
+        if row["subunit"] or row["district_code"] == CITY_CODE:
+            continue
+        key = _comparability_key(row)
+        districts_by.setdefault((row["ratio"], key), set()).add(row["district_code"])
+        keys_by_ratio.setdefault(row["ratio"], {}).setdefault(key, row)
+
+    def name(code: str) -> str:
+        return str(populations.get(code, {}).get("name_en", code))
+
     for row in rows:
-        # districts only, as in comparable_across_districts: a city-wide figure is not a district's
-        others = [
-            o
-            for o in by_ratio[row["ratio"]]
-            if o["district_code"] != row["district_code"]
-            and not o["subunit"]
-            and not row["subunit"]
-            and CITY_CODE not in (o["district_code"], row["district_code"])
-        ]
-        like = sorted({o["district_code"] for o in others if not ratio_comparability(row, o)})
+        if row["subunit"] or row["district_code"] == CITY_CODE:
+            row["comparable_with"], row["is_comparable_across_districts"] = None, False
+            row["comparability"] = (
+                f"A figure for {row['subunit']}, not a whole district: not compared across districts."
+                if row["subunit"]
+                else "A city-wide figure: not compared with districts."
+            )
+            continue
+        key = _comparability_key(row)
+        like = sorted(districts_by[(row["ratio"], key)] - {row["district_code"]})
         row["comparable_with"] = ";".join(like) if like else None
         row["is_comparable_across_districts"] = bool(like)
-        name = lambda code: str(populations.get(code, {}).get("name_en", code))  # noqa: E731
-        if row["subunit"]:
-            row["comparability"] = f"A figure for {row['subunit']}, not a whole district: not compared across districts."
-        elif like:
+        unlike: set[str] = set()
+        reasons: set[str] = set()
+        for other_key, example in keys_by_ratio[row["ratio"]].items():
+            others = districts_by[(row["ratio"], other_key)] - {row["district_code"]}
+            if other_key != key and others:
+                unlike |= others
+                reasons |= set(ratio_comparability(row, example))
+        if like:
             row["comparability"] = (
                 f"Like for like with {', '.join(name(c) for c in like)}: same indicators, figures "
                 "of the same kind (census or article) and of the same year on each side; each "
                 "figure's note says how its article counts it."
             )
-        elif others:
-            unlike = sorted({o["district_code"] for o in others})
-            reasons = sorted({r for o in others for r in ratio_comparability(row, o)})
-            row["comparability"] = f"Not like for like with {', '.join(name(c) for c in unlike)}: {'; '.join(reasons)}."
+        elif unlike:
+            row["comparability"] = f"Not like for like with {', '.join(name(c) for c in sorted(unlike))}: {'; '.join(sorted(reasons))}."
         else:
             row["comparability"] = "No other district reports this ratio: nothing to compare it with."
