@@ -181,7 +181,25 @@ def test_kernel_dies_mid_notebook(mini_project, lines):
     message = result.by_id()["ok"].message
     assert statuses(result)["ok"] == "failed"
     assert "DeadKernelError" in message or "died" in message
+    assert message.startswith("cell 4 (`import os`)"), message  # the cell that killed the kernel is named
+    assert "executed notebook kept in reports/_failed/ok.ipynb" in message
     assert statuses(result)["districts/120101"] == "ran", "the next report runs in a new kernel"
+
+
+def test_a_cell_timeout_names_the_cell_and_keeps_the_notebook(mini_project, lines):
+    from conftest import MINI_STUDY
+
+    path = mini_project.paths.notebooks / "ok.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells.append(new_code_cell("import time\ntime.sleep(30)"))
+    nbformat.write(nb, str(path))
+    mini_project.write_study(MINI_STUDY + "execution:\n  cell_timeout_s: 2\n")
+    result = run(mini_project, lines, jobs=1, only=["ok"])
+    message = result.by_id()["ok"].message
+    assert statuses(result)["ok"] == "failed"
+    assert message.startswith("cell 4 (`import time`)") and "timed out" in message.lower(), message
+    assert "executed notebook kept in reports/_failed/ok.ipynb" in message
+    assert (mini_project.paths.reports / "_failed/ok.ipynb").is_file()
 
 
 def test_a_record_that_cannot_be_written_is_reported_exactly(mini_project, lines):
@@ -210,11 +228,13 @@ def test_a_kernel_that_fails_to_start_leaves_no_folder(mini_project, lines, monk
         raise RuntimeError("no kernel today")
 
     monkeypatch.setattr(AsyncKernelManager, "start_kernel", broken)
-    before = set(Path(tempfile.gettempdir()).glob("gs-kernel-*"))
+    private = mini_project.root / "tmp"  # a temporary folder of its own: other runs on the machine do not count
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     result = run(mini_project, lines, only=["ok"])
     assert [o.report.report_id for o in result.failed] == ["ok"]
     assert "no kernel today" in result.failed[0].message
-    assert set(Path(tempfile.gettempdir()).glob("gs-kernel-*")) == before
+    assert not list(Path(private).glob("gs-kernel-*"))
 
 
 def test_sigterm_ends_a_run_like_ctrl_c_and_leaves_no_kernel_folder(tmp_path):
@@ -224,15 +244,14 @@ def test_sigterm_ends_a_run_like_ctrl_c_and_leaves_no_kernel_folder(tmp_path):
     import signal
     import subprocess
     import sys
-    import tempfile
     import time
-    from pathlib import Path
 
     from _project import copy_project
 
     root = copy_project(tmp_path / "project")
-    before = set(Path(tempfile.gettempdir()).glob("gs-kernel-*"))
-    env = {k: v for k, v in os.environ.items() if k != "GOVERNANCE_STUDY_ROOT"}
+    private = tmp_path / "tmp"  # the run's own temporary folder: other runs on the machine do not count
+    private.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "GOVERNANCE_STUDY_ROOT"} | {"TMPDIR": str(private)}
     process = subprocess.Popen(
         [sys.executable, "-m", "governance_study.cli", "run", "--force"], cwd=root, env=env, stderr=subprocess.PIPE, text=True
     )
@@ -247,4 +266,4 @@ def test_sigterm_ends_a_run_like_ctrl_c_and_leaves_no_kernel_folder(tmp_path):
     rest = process.stderr.read()
     assert process.wait(timeout=60) == 130, "".join(seen) + rest
     assert "governance-study run: interrupted" in rest and "Traceback" not in rest
-    assert set(Path(tempfile.gettempdir()).glob("gs-kernel-*")) == before
+    assert not list(private.glob("gs-kernel-*"))

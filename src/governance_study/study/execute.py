@@ -114,6 +114,18 @@ def _register_engine() -> str:
                 client = PapermillNotebookClient(nb_man, **final_kwargs)
                 try:
                     return client.execute()
+                except Exception as exc:
+                    # a timeout or a dead kernel is no CellExecutionError: papermill neither names the cell nor
+                    # saves the notebook. The cell that ran last is the one that stopped; hand both to the worker.
+                    ran = [
+                        c
+                        for c in nb_man.nb.cells
+                        if c.cell_type == "code" and c.get("metadata", {}).get("papermill", {}).get("status") != "pending"
+                    ]
+                    if ran:
+                        exc.governance_cell_source = ran[-1].source
+                    exc.governance_notebook = nb_man.nb  # papermill saves nothing here (no output path is set)
+                    raise
                 finally:
                     if getattr(client, "kc", None) is not None:
                         client.kc.stop_channels()
@@ -256,7 +268,16 @@ class Worker(threading.Thread):
             return runner.failure(report, scratch, str(exc), started, replaced=True)
         except Exception as exc:  # kernel died, timeout, export error: same handling, named
             self._shutdown()
-            return runner.failure(report, scratch, f"{type(exc).__name__}: {exc}", started)
+            source = getattr(exc, "governance_cell_source", None)
+            cell = _cell_description(report.notebook_path, type("Stopped", (), {"source": source})()) if source else None
+            executed = getattr(exc, "governance_notebook", None)
+            if executed is not None:  # keep what ran, as for an error in a cell
+                import nbformat
+
+                with contextlib.suppress(Exception):
+                    nbformat.write(executed, str(scratch))
+            message = f"{type(exc).__name__}: {exc}".strip()
+            return runner.failure(report, scratch, f"{cell}: {message}" if cell else message, started)
         finally:
             if km is not None and not reuse:
                 self._stop_kernel(km)
