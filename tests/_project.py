@@ -83,3 +83,20 @@ def edit_claim(root: Path, claim_id: str, **fields: str) -> None:
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file below ``folder`` with its bytes, to prove a failed command changed nothing."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def refused(project: Path, capsys, *fragments: str) -> str:
+    """``check`` and ``build`` both fail (exit status 1) with every fragment in one readable message, no
+    traceback, and ``data/derived/`` stays byte for byte as it was. Returns the message."""
+    from governance_study.cli import main
+
+    before = snapshot(project / "data/derived")
+    err = ""
+    for command in ("check", "build"):
+        assert main([command]) == 1
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        for fragment in fragments:
+            assert fragment in err, f"{fragment!r} not in:\n{err}"
+    assert snapshot(project / "data/derived") == before
+    return err

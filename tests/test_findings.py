@@ -328,3 +328,25 @@ def test_more_flagged_rates_than_sentences_are_counted_in_one():
     audit = [f for f in key_findings(*_synthetic(*rows)) if f.kind == "audit"]
     assert len(audit) == 4 and audit[-1].text == "2 more reported rates fail a rounding rule: see the reporting audit."
     assert set(audit[-1].claim_ids) == {"s3-in", "s3-out", "s3-rate", "s4-in", "s4-out", "s4-rate"}
+
+
+def test_participation_caveats_count_what_they_say(derived):
+    """The caveats' counts, recomputed from the derived table: lower bounds, those with an intensity, subunit
+    figures and whole-district figures the vocabulary keeps out."""
+    part, ratios = derived["participation"], derived["ratios"]
+    lines = report.participation_caveats(part, ratios)
+    lower = part[part["is_lower_bound"]]
+    # by hand: 1000余, 5400余, 30余, 5600余, 500余 (no intensity: cadres in villages), 200余, 超过25万
+    assert (len(lower), int(lower["per_10k"].notna().sum()), len(part)) == (7, 6, 29)
+    assert any(
+        f"{len(lower)} of {len(part)} counts are lower bounds" in s and f"the {int(lower['per_10k'].notna().sum())} of them" in s
+        for s in lines
+    )
+    subunit = part[part["per_10k"].isna() & part["subunit"].notna()]
+    kept_out = part[part["per_10k"].isna() & part["subunit"].isna()]
+    assert (len(subunit), len(kept_out)) == (4, 5)
+    assert f"{len(subunit)} figure(s) describe a street, community, park or zone" in " ".join(lines)
+    assert (
+        f"{len(kept_out)} whole-district figure(s) (cadres_in_villages, councils, industry_alliances) are listed, not divided"
+        in " ".join(lines)
+    )

@@ -222,3 +222,22 @@ def test_resolution_errors():
     fractional = claims_frame([claim("a", "requests_closed", "5件", value=5.5)])
     with pytest.raises(ClaimsError, match="claim a: count value 5.5 is not a whole number"):
         resolution_table(fractional)
+
+
+def test_counts_beside_a_rate_of_another_base_are_recomputed_and_the_rate_left_unchecked():
+    """591 closed of 657 received with an on-time closure rate of 100%: the counts give 591/657, and the note
+    says the rate (a share of the matters due) is not checked against them."""
+    claims = claims_frame(
+        [
+            claim("a-in", "requests_received", "657件", group_id="a"),
+            claim("a-out", "requests_closed", "591件", group_id="a"),
+            claim("a-rate", "on_time_closure_rate", "100%", group_id="a"),
+        ]
+    )
+    row = resolution_table(claims).iloc[0]
+    assert row["rate_derivation"] == "recomputed" and row["rate_pct"] == pytest.approx(100 * 591 / 657)
+    assert pd.isna(row["rules_consistent"])
+    assert row["note"] == (
+        "The reported on-time closure rate 100% is a share of the matters that fell due, not of "
+        "those received, so it is not checked against 591/657."
+    )

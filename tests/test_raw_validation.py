@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from _project import add_claim, add_source, copy_project, edit_claim, read_rows, snapshot, write_rows
+from _project import add_claim, add_source, copy_project, edit_claim, read_rows, refused, write_rows
 from governance_study.cli import main
 
 ARTICLE = "测试街道受理群众诉求120件,办结96件,办结率达80%。网格员上报事项50件。志愿服务超过3000人次。\n"
@@ -42,21 +42,9 @@ def test_fixture_is_valid(project, capsys):
     assert "ok: raw data valid" in capsys.readouterr().out
 
 
-def expect_failure(project, capsys, *fragments: str) -> str:
-    before = snapshot(project / "data/derived")
-    for command in ("check", "build"):
-        assert run(command) == 1
-        err = capsys.readouterr().err
-        assert "Traceback" not in err
-        for fragment in fragments:
-            assert fragment in err, f"{fragment!r} not in:\n{err}"
-    assert snapshot(project / "data/derived") == before
-    return err
-
-
 def test_quote_not_in_source(project, capsys):
     edit_claim(project, "test24-closed", quote="办结97件", value_text="97件", value="97")
-    err = expect_failure(
+    err = refused(
         project,
         capsys,
         "data/raw/claims.csv, line",
@@ -69,7 +57,7 @@ def test_quote_not_in_source(project, capsys):
 
 def test_value_does_not_match_quote(project, capsys):
     edit_claim(project, "test24-received", value="1200")
-    expect_failure(project, capsys, "test24-received", "value = '1200'", "which gives 120")
+    refused(project, capsys, "test24-received", "value = '1200'", "which gives 120")
 
 
 def test_bound_does_not_match_qualifier(project, capsys):
@@ -85,13 +73,13 @@ def test_bound_does_not_match_qualifier(project, capsys):
         indicator="volunteer_participations",
         channel="volunteering",
     )
-    expect_failure(project, capsys, "test24-volunteers", "bound = 'exact'", "more_than")
+    refused(project, capsys, "test24-volunteers", "bound = 'exact'", "more_than")
 
 
 @pytest.mark.parametrize("field,value", [("district_code", "120199"), ("indicator", "happiness"), ("channel", "telepathy")])
 def test_unknown_reference(project, capsys, field, value):
     edit_claim(project, "test24-received", **{field: value})
-    expect_failure(project, capsys, "test24-received", f"{field} = '{value}'", f"unknown {field}", "data/raw/")
+    refused(project, capsys, "test24-received", f"{field} = '{value}'", f"unknown {field}", "data/raw/")
 
 
 def test_rate_above_100(project, capsys):
@@ -106,7 +94,7 @@ def test_rate_above_100(project, capsys):
         unit="%",
         indicator="closure_rate",
     )
-    expect_failure(project, capsys, "test24-bad-rate", "value = '108.3'", "within 0..100")
+    refused(project, capsys, "test24-bad-rate", "value = '108.3'", "within 0..100")
 
 
 def test_closed_above_received(project, capsys):
@@ -132,7 +120,7 @@ def test_closed_above_received(project, capsys):
         indicator="requests_closed",
         **base,
     )
-    expect_failure(project, capsys, "test24-grid-closed", "closed (60) exceeds received (50", "test24-grid")
+    refused(project, capsys, "test24-grid-closed", "closed (60) exceeds received (50", "test24-grid")
 
 
 def test_duplicate_claim_id(project, capsys):
@@ -146,19 +134,19 @@ def test_duplicate_claim_id(project, capsys):
         unit="件",
         indicator="requests_closed",
     )
-    expect_failure(project, capsys, "test24-closed", "duplicate claim_id (first on line")
+    refused(project, capsys, "test24-closed", "duplicate claim_id (first on line")
 
 
 @pytest.mark.parametrize("value", ["2024/01/01", "2024-13-01", "yesterday"])
 def test_malformed_date(project, capsys, value):
     edit_claim(project, "test24-closed", period_start=value)
-    expect_failure(project, capsys, "test24-closed", f"period_start = '{value}'", "YYYY-MM-DD")
+    refused(project, capsys, "test24-closed", f"period_start = '{value}'", "YYYY-MM-DD")
 
 
 def test_source_edited_after_curation(project, capsys):
     path = project / "data/raw/sources/test-heping-2024-05-01.txt"
     path.write_text(ARTICLE + "补充一句。\n", encoding="utf-8")
-    expect_failure(project, capsys, "data/raw/sources.csv, line", "test-heping-2024-05-01", "changed after curation", "restore the file")
+    refused(project, capsys, "data/raw/sources.csv, line", "test-heping-2024-05-01", "changed after curation", "restore the file")
 
 
 def test_source_not_utf8(project, capsys):
@@ -170,17 +158,17 @@ def test_source_not_utf8(project, capsys):
 
     rows[-1]["sha256"] = hashlib.sha256(data).hexdigest()
     write_rows(project / "data/raw/sources.csv", fields, rows)
-    expect_failure(project, capsys, "test-heping-2024-05-01.txt", "not UTF-8", "iconv -f GB18030 -t UTF-8")
+    refused(project, capsys, "test-heping-2024-05-01.txt", "not UTF-8", "iconv -f GB18030 -t UTF-8")
 
 
 def test_empty_source(project, capsys):
     (project / "data/raw/sources/test-heping-2024-05-01.txt").write_bytes(b"")
-    expect_failure(project, capsys, "test-heping-2024-05-01.txt", "the file is empty")
+    refused(project, capsys, "test-heping-2024-05-01.txt", "the file is empty")
 
 
 def test_empty_claims_file(project, capsys):
     (project / "data/raw/claims.csv").write_bytes(b"")
-    expect_failure(project, capsys, "data/raw/claims.csv", "the file is empty")
+    refused(project, capsys, "data/raw/claims.csv", "the file is empty")
 
 
 def test_missing_column(project, capsys):
@@ -189,13 +177,13 @@ def test_missing_column(project, capsys):
     for row in rows:
         row.pop("bound")
     write_rows(project / "data/raw/claims.csv", fields, rows)
-    expect_failure(project, capsys, "data/raw/claims.csv, line 1", "missing column(s) bound", "Add the column")
+    refused(project, capsys, "data/raw/claims.csv, line 1", "missing column(s) bound", "Add the column")
 
 
 def test_every_problem_is_reported(project, capsys):
     edit_claim(project, "test24-received", indicator="happiness")
     edit_claim(project, "test24-rate", district_code="999999")
-    err = expect_failure(project, capsys, "2 problems", "happiness", "999999")
+    err = refused(project, capsys, "2 problems", "happiness", "999999")
     assert err.count("\n  - ") == 2
 
 
@@ -222,7 +210,7 @@ def test_line_numbers_count_blank_lines_and_multi_line_fields(project, capsys):
     # header (1), blank (2), first record on lines 3-4, then one line per record: the last is on this line
     expected = 1 + 1 + 2 + (len(records) - 2) + 1
     assert len(path.read_text(encoding="utf-8").splitlines()) == expected
-    expect_failure(project, capsys, f"data/raw/claims.csv, line {expected}: test24-rate: value = '81'")
+    refused(project, capsys, f"data/raw/claims.csv, line {expected}: test24-rate: value = '81'")
 
 
 def test_unwritable_data_folder_is_one_line(project, capsys):

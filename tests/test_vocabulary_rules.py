@@ -11,7 +11,7 @@ import re
 import pandas as pd
 import pytest
 
-from _project import REPO, copy_project, edit_claim, read_rows, snapshot, write_rows
+from _project import REPO, copy_project, edit_claim, read_rows, refused, write_rows
 from governance_study import datasets
 from governance_study.cli import main
 from governance_study.metrics.examples import INDICATOR_ROLES, INDICATOR_RULES
@@ -24,19 +24,6 @@ def project(tmp_path, monkeypatch):
     root = copy_project(tmp_path)
     monkeypatch.chdir(root)
     return root
-
-
-def refused(project, capsys, *fragments: str) -> str:
-    """``check`` and ``build`` both fail with every fragment in the message, and data/derived is unchanged."""
-    before = snapshot(project / "data/derived")
-    for command in ("check", "build"):
-        assert main([command]) == 1
-        err = capsys.readouterr().err
-        assert "Traceback" not in err
-        for fragment in fragments:
-            assert fragment in err, f"{fragment!r} not in:\n{err}"
-    assert snapshot(project / "data/derived") == before
-    return err
 
 
 def test_the_repository_passes_check(project, capsys):

@@ -22,6 +22,15 @@ ROLES: tuple[str, ...] = ("received", "closed", "rate", "none")
 #: implies a closed count of the statistic's received count.
 RATE_BASES: tuple[str, ...] = ("received", "closed", "due", "surveyed", "unknown")
 
+#: What each rate base is a share of, in words ("a share of the matters that fell due").
+RATE_BASE_WORDS: dict[str, str] = {
+    "received": "the matters received",
+    "closed": "the matters closed",
+    "due": "the matters that fell due",
+    "surveyed": "those surveyed or rating",
+    "unknown": "an unstated set",
+}
+
 #: How a written figure bounds the true one (claims.md): 余/多/以上 at_least, 超过/逾 more_than, 约/近 approx.
 BOUNDS: tuple[str, ...] = ("exact", "at_least", "more_than", "approx")
 #: The bounds that make a figure a lower bound.

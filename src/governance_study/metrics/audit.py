@@ -63,8 +63,6 @@ AUDIT_COLUMNS: tuple[str, ...] = (
 )
 # fmt: on
 
-_RULE_WORDS = {"half_up": "half-up rounding", "truncate": "truncation"}
-
 
 def audit_table(claims: pd.DataFrame, *, rules: tuple[str, ...] = ("half_up", "truncate")) -> pd.DataFrame:
     """The reporting audit. One row per reported rate (check ``grim``), plus one row per pair of statistics sharing
@@ -207,7 +205,7 @@ def _grim_row(stat: Statistic, rate: dict[str, Any], rules: tuple[str, ...]) -> 
         results = {rule: grim.denominator_bounds(text, k, rule) is not None for rule in rules}
         row["finding"] = _finding_numerator(what, text, k, results, rules)
     else:
-        shown = "; ".join(f"{mins[r] if mins[r] is not None else 'none up to 100,000'} under {_RULE_WORDS[r]}" for r in rules)
+        shown = "; ".join(f"{mins[r] if mins[r] is not None else 'none up to 100,000'} under {grim.RULE_WORDS[r]}" for r in rules)
         row["finding"] = (
             f"{what} {text}% has no reported denominator. The smallest number of cases that can give it: {shown}."
         ) + _other_counts_as_denominator(stat, rate, text, rules)
@@ -248,12 +246,12 @@ def _other_counts_as_denominator(stat: Statistic, rate: dict[str, Any], text: st
         for rule in rules:
             lo, hi = grim.numerator_bounds(text, n, rule)  # type: ignore[arg-type]
             fits = fits or lo <= hi
-            parts.append(f"{'no whole number' if lo > hi else (str(lo) if lo == hi else f'{lo} to {hi}')} under {_RULE_WORDS[rule]}")
+            parts.append(f"{'no whole number' if lo > hi else (str(lo) if lo == hi else f'{lo} to {hi}')} under {grim.RULE_WORDS[rule]}")
         label = f"{count['value_text']} ({count['indicator'].replace('_', ' ')}, {count['claim_id']})"
         if fits:
             sentences.append(f" Read as a share of the statistic's {label}: k/{n} gives it for k = {'; '.join(parts)}.")
         else:
-            rule_words = " or ".join(_RULE_WORDS[r] for r in rules)
+            rule_words = " or ".join(grim.RULE_WORDS[r] for r in rules)
             sentences.append(
                 f" Read as a share of the statistic's {label}: no k/{n} gives {text}% under "
                 f"{rule_words}, so the {n} cannot be its denominator."
@@ -272,13 +270,13 @@ def _rate_words(rate: dict[str, Any]) -> str:
 def _finding_both(what: str, text: str, k: int, n: int, results: dict[str, bool]) -> str:
     decimals = grim.parse_percent(text).decimals
     exact = grim.format_percent(k, n, decimals + 2)
-    rounded = ", ".join(f"{_RULE_WORDS[r]} gives {grim.round_percent(k, n, decimals, r)}%" for r in results)  # type: ignore[arg-type]
+    rounded = ", ".join(f"{grim.RULE_WORDS[r]} gives {grim.round_percent(k, n, decimals, r)}%" for r in results)  # type: ignore[arg-type]
     passed = [r for r, ok in results.items() if ok]
     head = f"{k} closed of {n} received is {exact} ({rounded})"
     if len(passed) == len(results):
         return f"{head}: the reported {text}% is consistent under every rule tested."
     if passed:
-        return f"{head}: the reported {text}% is consistent only with {' and '.join(_RULE_WORDS[r] for r in passed)}."
+        return f"{head}: the reported {text}% is consistent only with {' and '.join(grim.RULE_WORDS[r] for r in passed)}."
     return f"{head}: the reported {text}% follows from these counts under no rule tested."
 
 
@@ -287,12 +285,12 @@ def _finding_denominator(what: str, text: str, n: int, results: dict[str, bool])
     for rule in results:
         lo, hi = grim.numerator_bounds(text, n, rule)  # type: ignore[arg-type]
         fits = "no whole number" if lo > hi else (str(lo) if lo == hi else f"{lo} to {hi}")
-        parts.append(f"{fits} under {_RULE_WORDS[rule]}")
+        parts.append(f"{fits} under {grim.RULE_WORDS[rule]}")
     head = f"{what} {text}% of {n}: the numerator is not reported; k/{n} gives it for k = {'; '.join(parts)}"
     if all(results.values()):
         return head + "."
     if any(results.values()):
-        return head + f" (consistent only with {' and '.join(_RULE_WORDS[r] for r, ok in results.items() if ok)})."
+        return head + f" (consistent only with {' and '.join(grim.RULE_WORDS[r] for r, ok in results.items() if ok)})."
     return head + f": no whole number of the {n} cases can give this rate."
 
 
@@ -306,12 +304,12 @@ def _finding_numerator(what: str, text: str, k: int, results: dict[str, bool], r
             else:
                 lo, hi = bounds
                 fits = f"{lo} or more" if hi is None else (str(lo) if lo == hi else f"{lo} to {hi}")
-            parts.append(f"{fits} under {_RULE_WORDS[rule]}")
+            parts.append(f"{fits} under {grim.RULE_WORDS[rule]}")
         return f"{what} {text}% with {k} closed: the received count is not reported; {k}/n gives it for n = {'; '.join(parts)}."
-    rule_words = " or ".join(_RULE_WORDS[r] for r in rules)
+    rule_words = " or ".join(grim.RULE_WORDS[r] for r in rules)
     head = (
         f"{what} {text}% with {k} closed: no whole number n gives {k}/n = {text}% under {rule_words} "
-        f"({_near_miss(text, k)}), so {k} cannot be the closed count behind this rate."
+        f"({near_miss(text, k)}), so {k} cannot be the closed count behind this rate."
     )
     # Say what the count could be instead: the denominator, as another reading of the sentence suggests.
     alternatives = []
@@ -319,9 +317,9 @@ def _finding_numerator(what: str, text: str, k: int, results: dict[str, bool], r
     for rule in rules:
         lo, hi = grim.numerator_bounds(text, k, rule)  # type: ignore[arg-type]
         if lo == hi:
-            alternatives.append(f"{lo}/{k} = {grim.format_percent(lo, k, decimals + 1)} gives it under {_RULE_WORDS[rule]}")
+            alternatives.append(f"{lo}/{k} = {grim.format_percent(lo, k, decimals + 1)} gives it under {grim.RULE_WORDS[rule]}")
         elif lo < hi:
-            alternatives.append(f"k/{k} gives it for k = {lo} to {hi} under {_RULE_WORDS[rule]}")
+            alternatives.append(f"k/{k} gives it for k = {lo} to {hi} under {grim.RULE_WORDS[rule]}")
     if alternatives:
         return head + (
             f" Only if {k} were the number raised, which the text does not say (it reports {k} "
@@ -330,8 +328,9 @@ def _finding_numerator(what: str, text: str, k: int, results: dict[str, bool], r
     return head + f" Nor does any k/{k}, so {k} cannot be the number received either."
 
 
-def _near_miss(text: str, k: int) -> str:
-    """The two denominators either side of ``k / rate`` and what they give, to show the gap."""
+def near_miss(text: str, k: int) -> str:
+    """The two whole denominators either side of ``k / rate`` and what they give (one decimal more than
+    reported), to show the gap: "577/587 = 98.296%, 577/588 = 98.129%"."""
     reported = grim.parse_percent(text)
     if reported.scaled == 0:
         return "a rate of 0 needs 0 closed"

@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from governance_study.metrics.grouping import CLAIM_COLUMNS
+
 #: family, kind and role of the indicators used in examples (as in ``data/raw/reference/indicators.csv``).
 INDICATOR_ROLES: dict[str, tuple[str, str, str]] = {
     "requests_received": ("resolution", "count", "received"),
@@ -65,34 +67,8 @@ CHANNEL_FAMILIES: dict[str, str] = {
     "general": "general",
 }
 
-#: Columns of the verified claims table, in order (the metrics' input interface).
-COLUMNS: tuple[str, ...] = (
-    "claim_id",
-    "source_id",
-    "district_code",
-    "subunit",
-    "indicator",
-    "family",
-    "kind",
-    "role",
-    "rate_base",
-    "is_closing_rate",
-    "is_per_resident_comparable",
-    "channel",
-    "channel_family",
-    "value",
-    "value_text",
-    "bound",
-    "unit",
-    "quote",
-    "period_start",
-    "period_end",
-    "period_rule",
-    "group_id",
-    "note",
-    "published",
-    "outlet",
-)
+#: Columns of an example claims table: the metrics' input interface and the text columns a report shows.
+COLUMNS: tuple[str, ...] = (*CLAIM_COLUMNS, "quote", "period_rule", "note", "published", "outlet")
 
 _MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
 

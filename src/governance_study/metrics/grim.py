@@ -30,6 +30,8 @@ Rule = Literal["half_up", "truncate"]
 
 #: The rounding rules the audit knows, in the order results are reported.
 RULES: tuple[Rule, ...] = ("half_up", "truncate")
+#: How each rule reads in a sentence (audit findings, key findings, summaries).
+RULE_WORDS: dict[str, str] = {"half_up": "half-up rounding", "truncate": "truncation"}
 
 _PERCENT_TEXT = re.compile(r"^(\d+)(?:\.(\d+))?$")
 

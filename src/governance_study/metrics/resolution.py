@@ -36,6 +36,7 @@ from governance_study.metrics.grouping import (
     require_columns,
 )
 from governance_study.metrics.schemas import ResolutionSchema
+from governance_study.vocabulary import RATE_BASE_WORDS
 
 #: Interval methods of ``statsmodels.stats.proportion.proportion_confint`` (its own names).
 CI_METHODS: tuple[str, ...] = ("wilson", "beta", "agresti_coull", "jeffreys", "normal", "binom_test")
@@ -202,8 +203,8 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
         closed_used, received_used, basis = k_exact, n_exact, "recomputed"
         if rate_text is not None and not share_of_received:
             notes.append(
-                f"The reported {indicator_words(rate['indicator'])} {rate_text}% is a share of the matters "
-                f"{_BASE_WORDS.get(str(rate.get('rate_base')), 'of an unstated set')}, not of those received, so it is "
+                f"The reported {indicator_words(rate['indicator'])} {rate_text}% is a share of "
+                f"{RATE_BASE_WORDS.get(str(rate.get('rate_base')), 'an unstated set')}, not of those received, so it is "
                 f"not checked against {k_exact}/{n_exact}."
             )
         if rules_text == "none":
@@ -231,8 +232,8 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
         basis = "reported"
         if rate_text is not None and not share_of_received:
             notes.append(
-                f"The reported {indicator_words(rate['indicator'])} {rate_text}% is a share of the matters "
-                f"{_BASE_WORDS.get(str(rate.get('rate_base')), 'of an unstated set')}, not of those received: it "
+                f"The reported {indicator_words(rate['indicator'])} {rate_text}% is a share of "
+                f"{RATE_BASE_WORDS.get(str(rate.get('rate_base')), 'an unstated set')}, not of those received: it "
                 "implies no closed count, so no interval."
             )
         elif n_exact is not None and closed_range[0] is None:
@@ -308,13 +309,6 @@ def _resolution_row(stat: Statistic, method: str, alpha: float) -> dict[str, Any
         "has_bounded_count": bounded,
         "note": " ".join(notes) if notes else None,
     }
-
-
-#: What a rate that is not a share of the received count is a share of, in words (``rate_base``).
-# fmt: off
-_BASE_WORDS = {"due": "that fell due in the period", "surveyed": "surveyed or rated", "closed": "closed",
-               "unknown": "of an unstated set"}
-# fmt: on
 
 
 def reported_rate_text(value_text: str | None) -> str | None:

@@ -110,6 +110,21 @@ def bound_style(bound: str) -> tuple[str, bool]:
     )
 
 
+def plot_bound_marker(ax, x: float, y: float, bound: str, colour: str) -> None:
+    """One figure's marker in the style of its bound (:func:`bound_style`): the same marker in every plot."""
+    marker, filled = bound_style(bound)
+    ax.plot(
+        x,
+        y,
+        marker=marker,
+        markersize=8,
+        color=colour,
+        markerfacecolor=colour if filled else "white",
+        markeredgewidth=1.6,
+        linestyle="none",
+    )
+
+
 def figure_png(fig, *, dpi: int = DPI) -> bytes:
     """PNG bytes of ``fig`` without the software/time metadata matplotlib writes (same figure, same bytes)."""
     import io

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import pandas as pd
 
 from governance_study.metrics import grim
+from governance_study.metrics.audit import near_miss
 from governance_study.report.wording import BOUND_WORDS, as_text, is_missing
-from governance_study.vocabulary import CITY_CODE, period_text
+from governance_study.vocabulary import CITY_CODE, RATE_BASE_WORDS, period_text
 
 #: The most participation indicators given a sentence of their own (the rest are counted in the summary).
 MAX_INDICATOR_SENTENCES = 3
@@ -60,8 +60,6 @@ def _labels(claims: pd.DataFrame) -> dict[str, str]:
     return {str(i): str(label).lower() for i, label in zip(pairs["indicator"], pairs["indicator_label_en"])}
 
 
-_RULE = {"half_up": "half-up rounding", "truncate": "truncation"}
-
 #: At most this many audit sentences; more flagged rates are counted in one further sentence, so the findings
 #: stay five to ten whatever the data hold.
 MAX_AUDIT_SENTENCES = 3
@@ -74,9 +72,9 @@ def _audit_sentence(r: dict[str, Any], where: str, what: str) -> str | None:
     if not is_missing(k) and not is_missing(n):
         k, n = int(k), int(n)
         passed = [rule for rule in grim.RULES if grim.rate_consistent(text, k, n, rule)]
-        rounded = "; ".join(f"{_RULE[rule]} gives {grim.round_percent(k, n, decimals, rule)}%" for rule in grim.RULES)
+        rounded = "; ".join(f"{grim.RULE_WORDS[rule]} gives {grim.round_percent(k, n, decimals, rule)}%" for rule in grim.RULES)
         verdict = (
-            f"only {' and '.join(_RULE[p] for p in passed)} gives the reported {text}%"
+            f"only {' and '.join(grim.RULE_WORDS[p] for p in passed)} gives the reported {text}%"
             if passed
             else f"no rounding rule gives the reported {text}%"
         )
@@ -87,14 +85,14 @@ def _audit_sentence(r: dict[str, Any], where: str, what: str) -> str | None:
     fits = {rule: grim.denominator_bounds(text, k, rule) for rule in grim.RULES}
     if any(fits.values()):
         passing = " and ".join(
-            f"{_RULE[rule]} (n = {lo}{'' if hi == lo else f' to {hi}' if hi else ' or more'})"
+            f"{grim.RULE_WORDS[rule]} (n = {lo}{'' if hi == lo else f' to {hi}' if hi else ' or more'})"
             for rule, b in fits.items()
             if b
             for lo, hi in [b]
         )
         return f"{where}: {k} closed at the reported {what} of {text}% fits a whole number n of matters received only under {passing}."
     hypothesis = any(lo <= hi for lo, hi in (grim.numerator_bounds(text, k, rule) for rule in grim.RULES))
-    return f"{where}: no whole number of matters received gives {k} closed at the reported {what} of {text}% ({_near_miss(text, k)})" + (
+    return f"{where}: no whole number of matters received gives {k} closed at the reported {what} of {text}% ({near_miss(text, k)})" + (
         f"; that {k} is the number received instead is a hypothesis the text does not support." if hypothesis else "."
     )
 
@@ -123,13 +121,6 @@ def audit_findings(audit: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
             )
         ]
     return out
-
-
-def _near_miss(text: str, k: int) -> str:
-    """The two whole denominators either side of k / rate, with what they give (one decimal more than reported)."""
-    reported = grim.parse_percent(text)
-    centre = int(Fraction(k * 100 * 10**reported.decimals, reported.scaled))
-    return ", ".join(f"{k}/{n} = {grim.format_percent(k, n, reported.decimals + 1)}" for n in (centre, centre + 1) if n >= 1)
 
 
 def _basis(r: dict[str, Any]) -> str:
@@ -260,13 +251,6 @@ def participation_findings(participation: pd.DataFrame, claims: pd.DataFrame, *,
     return out
 
 
-#: What a rate that is not a share of the received count is a share of (``rate_base``), in words.
-# fmt: off
-_BASE_WORDS = {"received": "the matters received", "due": "the matters that fell due", "closed": "the matters closed",
-               "surveyed": "those surveyed or rating", "unknown": "an unstated set"}
-# fmt: on
-
-
 def note_findings(audit: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
     """Counts shared by statistics of different channels, measures or periods: said once, so that nobody reads
     a conflict, and without asserting what the articles do not say (whether the counts are the same matters)."""
@@ -285,7 +269,7 @@ def note_findings(audit: pd.DataFrame, claims: pd.DataFrame) -> list[Finding]:
         if bases[0] != bases[1]:
             why = (
                 f"both can hold even if the two counts are the same matters, because the rates have different "
-                f"bases ({' and '.join(_BASE_WORDS.get(b, b) for b in bases)})"
+                f"bases ({' and '.join(RATE_BASE_WORDS.get(b, b) for b in bases)})"
             )
         else:
             why = "the rates would conflict only if both statistics counted the same matters, which no claim says"

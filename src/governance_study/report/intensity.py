@@ -12,26 +12,14 @@ from governance_study.report.figure_style import (
     DPI,
     PALETTE,
     WIDTH_IN,
-    bound_style,
     district_label,
     empty_figure,
     latin_label,
+    plot_bound_marker,
     style,
 )
-from governance_study.report.wording import FAMILY_ORDER
+from governance_study.report.wording import FAMILY_ORDER, as_text
 from governance_study.vocabulary import period_text
-
-
-def _plain(value: object) -> str:
-    """``value`` as text; missing (None, NaN, pd.NA) as ""."""
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def _claim_period(row: pd.Series | dict) -> str:
@@ -43,7 +31,7 @@ def _written_figure(row: pd.Series | dict) -> str:
     """The count as reported, with its bound: "≥5,600", ">250,000", "~30", "864"."""
     value = float(row["value"])
     number = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
-    return f"{BOUND_SIGNS.get(_plain(row.get('bound')), '')}{number}"
+    return f"{BOUND_SIGNS.get(as_text(row.get('bound')), '')}{number}"
 
 
 def _indicator_order(rows: pd.DataFrame) -> list[str]:
@@ -99,7 +87,7 @@ def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: di
     rows[column] = pd.to_numeric(rows[column], errors="coerce").astype(float)
     rows["indicator"] = rows["indicator"].astype(str)
     rows["label"] = [
-        district_label(r) + (f" · {latin_label(r['subunit'])}" if _plain(r.get("subunit")) else "") + f" · {_claim_period(r)}"
+        district_label(r) + (f" · {latin_label(r['subunit'])}" if as_text(r.get("subunit")) else "") + f" · {_claim_period(r)}"
         for _, r in rows.iterrows()
     ]
     rows["written"] = [_written_figure(r) for _, r in rows.iterrows()]
@@ -135,19 +123,9 @@ def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: di
             for y, r in panel.iterrows():
                 family = str(r["family"])
                 colour = colours.get(family, "#444444")
-                bound = _plain(r.get("bound"))
-                marker, filled = bound_style(bound)
+                bound = as_text(r.get("bound"))
                 x = float(r[column])
-                ax.plot(
-                    x,
-                    y,
-                    marker=marker,
-                    markersize=8,
-                    color=colour,
-                    markerfacecolor=colour if filled else "white",
-                    markeredgewidth=1.6,
-                    linestyle="none",
-                )
+                plot_bound_marker(ax, x, y, bound, colour)
                 gap = 7.0
                 if bound in ("at_least", "more_than"):  # an arrow of fixed length, whatever the panel's range
                     ax.annotate(

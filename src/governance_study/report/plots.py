@@ -15,11 +15,11 @@ import pandas as pd
 from governance_study.report.figure_style import (
     BOUND_SIGNS,
     PALETTE,
-    bound_style,
     district_label,
     empty_figure,
     latin_label,
     new_figure,
+    plot_bound_marker,
     style,
 )
 from governance_study.report.intensity import intensity_plot
@@ -181,19 +181,9 @@ def ratio_plot(ratios: pd.DataFrame, *, title: str | None = None):
         ax = fig.add_subplot()
         ax.set_xscale("log")
         for y, r in rows.iterrows():
-            marker, filled = bound_style(str(r["ratio_bound"]))
             x = float(r["ratio_value"])
             colour = "#1f5f99" if bool(r.get("is_same_source")) else "#9a4b00"
-            ax.plot(
-                x,
-                y,
-                marker=marker,
-                markersize=8,
-                color=colour,
-                markerfacecolor=colour if filled else "white",
-                markeredgewidth=1.6,
-                linestyle="none",
-            )
+            plot_bound_marker(ax, x, y, str(r["ratio_bound"]), colour)
             if str(r["ratio_bound"]) in ("at_least", "more_than"):
                 ax.annotate("", xy=(x * 3.2, y), xytext=(x * 1.2, y), arrowprops={"arrowstyle": "->", "color": colour})
             elif str(r["ratio_bound"]) == "at_most":

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from governance_study.metrics.grim import RULE_WORDS
 from governance_study.report.selection import Outcome, Profile
 from governance_study.report.wording import FAMILY_ORDER, as_text, period_text
 
@@ -165,9 +166,8 @@ def audit_summary(audit: pd.DataFrame, *, rules: Sequence[str] = ("half_up", "tr
     grim = audit[audit["check"] == "grim"]
     flagged = audit[audit["is_flagged"].fillna(False).astype(bool)]
     testable = grim[grim["rule_passed"].notna()]
-    words = {"half_up": "half-up rounding", "truncate": "truncation"}
     lines = [
-        f"{len(grim)} reported rate(s) checked under {' and '.join(words.get(r, r) for r in rules)}; "
+        f"{len(grim)} reported rate(s) checked under {' and '.join(RULE_WORDS.get(r, r) for r in rules)}; "
         f"{len(testable)} could be tested against reported counts, the others only for the smallest denominator "
         "that could produce them."
     ]
