@@ -6,6 +6,8 @@ rerun; peak memory.
    as a researcher without the runner would do it.
 2. **Cold study**: ``governance-study run --jobs N`` in a fresh copy of the project (no reports, no cache, so the
    derived data are rebuilt too). Target: at most 0.4 of the baseline.
+   The same cold study with ``fork_kernels: false`` (a new interpreter per notebook) is timed right after it;
+   the ratio says what the fork server saves.
 3. **Unchanged rerun**: the same command again, nothing changed (median of ``--repeat`` runs). Target: under 1 s.
 4. **Memory**: peak RSS of the largest single process (``getrusage(RUSAGE_CHILDREN)`` in a fresh wrapper process
    per command) and the peak of the whole process tree (driver plus kernels), sampled every 50 ms from /proc.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -183,6 +186,21 @@ def main() -> int:
         if baseline:
             ratio = cold["seconds"] / baseline
             print(f"  ratio study / baseline: {ratio:.2f}  (target <= 0.40: {'met' if ratio <= 0.4 else 'NOT met'})")
+
+        # the same cold study with a new interpreter per notebook (no fork server), side by side
+        plain = fresh_project(tmp, "study-new-interpreters")
+        study_yaml = plain / "study.yaml"
+        study_yaml.write_text(
+            re.sub(r"fork_kernels: true.*", "fork_kernels: false", study_yaml.read_text(encoding="utf-8")), encoding="utf-8"
+        )
+        slow = measure([PYTHON, *cli, "run", "--jobs", str(args.jobs)], plain, study_env())
+        if slow["returncode"] != 0:
+            print(slow["stderr"][-3000:], file=sys.stderr)
+            raise SystemExit("the study with fork_kernels: false failed")
+        print(
+            f"cold study, a new interpreter per notebook (`fork_kernels: false`): {slow['seconds']:6.1f} s; "
+            f"forked kernels / new interpreters: {cold['seconds'] / slow['seconds']:.2f}"
+        )
 
         reruns = [measure([PYTHON, *cli, "run"], root, study_env()) for _ in range(args.repeat)]
         for r in reruns:

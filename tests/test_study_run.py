@@ -6,13 +6,18 @@ about reruns do not pay for the first run).
 
 from __future__ import annotations
 
+import ast
+import html as html_lib
 import json
 import re
 import time
 
+import matplotlib
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell
 
+from conftest import write_notebook
 from governance_study import study
 
 
@@ -50,16 +55,73 @@ def test_first_run_executes_everything_and_writes_reports(mini_project, lines):
     assert (reports / "ok.html").stat().st_mode & 0o044 == 0o044, "reports are readable like any other file"
 
 
-def test_kernels_are_reused_with_a_clean_namespace(mini_project, lines):
-    result = run(mini_project, lines, jobs=1)  # one worker: ok, then both profiles, in one kernel
-    assert all(o.status == "ran" for o in result.outcomes)
-    for code in ("120101", "120116"):
-        html = (mini_project.paths.reports / f"districts/{code}.html").read_text(encoding="utf-8")
-        assert f"profile {code} False" in html  # 'leak', set by ok.ipynb, is gone
+POLLUTE = """\
+import os, sys, warnings
+import matplotlib, pandas
+import governance_study.metrics
+matplotlib.rcParams["lines.linewidth"] = 9.0
+pandas.set_option("display.max_rows", 3)
+os.environ["GS_POLLUTED"] = "yes"
+os.chdir("/")
+sys.path.insert(0, "/polluted")
+warnings.simplefilter("error")
+governance_study.metrics.resolution_table = lambda *a, **k: "patched"
+leak = "from the polluting notebook"
+"""
+
+CHECK = """\
+import os, sys, warnings
+warm = [name for name in ("pandas", "matplotlib", "governance_study.metrics") if name in sys.modules]
+import matplotlib, pandas
+import governance_study.metrics
+state = {
+    "leak": "leak" in globals(),
+    "linewidth": matplotlib.rcParams["lines.linewidth"],
+    "max_rows": pandas.get_option("display.max_rows"),
+    "env": os.environ.get("GS_POLLUTED"),
+    "cwd": os.path.basename(os.getcwd()),
+    "sys.path": "/polluted" in sys.path,
+    "warnings": any(f[0] == "error" and f[2] is Warning for f in warnings.filters),
+    "patched": governance_study.metrics.resolution_table.__module__,
+    "warm": warm,
+}
+print("STATE", sorted(state.items()))
+"""
+
+
+@pytest.mark.parametrize("fork_kernels", [True, False], ids=["forked", "new-interpreter"])
+def test_no_state_crosses_from_one_notebook_to_the_next(mini_project, lines, fork_kernels):
+    """A notebook that changes rcParams, pandas options, the environment, the working folder, sys.path, the
+    warnings filters and a library function, then one that looks at all of them, in one worker: the second sees
+    what a fresh kernel sees. Forked kernels also have the first one's imports already loaded (warm)."""
+    write_notebook(mini_project.root / "notebooks/pollute.ipynb", "x = 1", [new_code_cell(POLLUTE)])
+    write_notebook(mini_project.root / "notebooks/check.ipynb", "x = 1", [new_code_cell(CHECK)])
+    mini_project.write_study(
+        "title: Pollution\nreports:\n"
+        "  - {notebook: pollute, title: Pollute, parameters: {x: 1}}\n"
+        "  - {notebook: check, title: Check, parameters: {x: 1}}\n"
+    )
+    result = run(mini_project, lines, jobs=1, fork_kernels=fork_kernels)  # one worker: pollute runs first
+    assert [o.report.report_id for o in result.outcomes if o.status == "ran"] == ["pollute", "check"], lines.text
+    html = (mini_project.paths.reports / "check.html").read_text(encoding="utf-8")
+    state = dict(ast.literal_eval(html_lib.unescape(re.search(r"STATE (\[.*?\])\n", html).group(1))))
+    default = matplotlib.rcParamsDefault["lines.linewidth"]
+    assert {k: v for k, v in state.items() if k != "warm"} == {
+        "leak": False,
+        "linewidth": default,
+        "max_rows": 60,  # pandas' default
+        "env": None,
+        "cwd": "notebooks",
+        "sys.path": False,
+        "warnings": False,
+        "patched": "governance_study.metrics.resolution",
+    }
+    # forked kernels start with the notebooks' imports done; a new interpreter has none of them
+    assert state["warm"] == (["pandas", "matplotlib", "governance_study.metrics"] if fork_kernels else [])
 
 
 def test_fresh_kernels_work_too(mini_project, lines):
-    result = run(mini_project, lines, reuse_kernels=False, only=["districts/120101"])
+    result = run(mini_project, lines, fork_kernels=False, only=["districts/120101"])
     assert statuses(result)["districts/120101"] == "ran"
 
 
@@ -267,3 +329,24 @@ def test_sigterm_ends_a_run_like_ctrl_c_and_leaves_no_kernel_folder(tmp_path):
     assert process.wait(timeout=60) == 130, "".join(seen) + rest
     assert "governance-study run: interrupted" in rest and "Traceback" not in rest
     assert not list(private.glob("gs-kernel-*"))
+    # no kernel and no fork server outlives the run (kernels watch the fork server and exit within a second)
+    marker = f"GOVERNANCE_STUDY_ROOT={root}".encode()
+    deadline = time.monotonic() + 5
+    while (left := _processes_with(marker)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left
+
+
+def _processes_with(environment_entry: bytes) -> list[int]:
+    """Pids of the processes whose environment holds ``environment_entry`` (read from /proc)."""
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if environment_entry in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found

@@ -134,16 +134,16 @@ def test_malformed_citation_is_a_readable_error(tmp_path, monkeypatch, capsys):
 
 
 def test_execution_is_validated_strictly(mini_project):
-    """reuse_kernels "no" is a string, not a boolean (PyYAML's 'no' is False, a quoted "no" is not); timeouts are
+    """fork_kernels "no" is a string, not a boolean (PyYAML's 'no' is False, a quoted "no" is not); timeouts are
     positive whole seconds. Each problem names the key, its value, its line and what to write."""
     from conftest import MINI_STUDY
 
-    mini_project.write_study(MINI_STUDY + 'execution:\n  reuse_kernels: "no"\n  cell_timeout_s: 0\n  start_timeout_s: 1.5\n')
+    mini_project.write_study(MINI_STUDY + 'execution:\n  fork_kernels: "no"\n  cell_timeout_s: 0\n  start_timeout_s: 1.5\n')
     with pytest.raises(StudyError) as caught:
         load_study(mini_project.paths)
     text = str(caught.value)
     lines = MINI_STUDY.count("\n")
-    assert f"execution: reuse_kernels = 'no' (line {lines + 2}): Input should be a valid boolean; write true or false" in text
+    assert f"execution: fork_kernels = 'no' (line {lines + 2}): Input should be a valid boolean; write true or false" in text
     assert f"execution: cell_timeout_s = 0 (line {lines + 3}): Input should be greater than 0" in text
     assert "execution: start_timeout_s = 1.5" in text and "write a whole number of seconds above 0" in text
 
@@ -183,3 +183,17 @@ def test_yaml_aliases_are_refused_before_they_expand(mini_project):
     with pytest.raises(StudyError, match=r"line 2: YAML aliases \(\*a\) are not allowed in study.yaml; write each value out"):
         load_study(mini_project.paths)
     assert time.perf_counter() - started < 5
+
+
+def test_the_former_reuse_kernels_key_is_refused_with_its_replacement(mini_project):
+    """A study.yaml of an earlier version: the kept kernel carried state between notebooks, so the key is not
+    silently ignored or mapped; the error names it, its line and the key to write instead."""
+    from conftest import MINI_STUDY
+
+    mini_project.write_study(MINI_STUDY + "execution:\n  reuse_kernels: true\n")
+    with pytest.raises(StudyError) as caught:
+        load_study(mini_project.paths)
+    text = str(caught.value)
+    line = MINI_STUDY.count("\n") + 2
+    assert f"execution: 'reuse_kernels' (line {line}) is replaced by fork_kernels" in text
+    assert "rename the key" in text

@@ -22,12 +22,12 @@ A notebook that fails is named with its cell and error on stderr; the executed n
 ``reports/_failed/``; that report's previous HTML stays untouched; the other reports still run; the exit
 status is 1.
 
-**Kernel reuse.** Each worker thread keeps one kernel and runs its notebooks in it one after another,
-clearing the user namespace (``%reset -f``) and closing figures between notebooks. Imported modules stay
-loaded, which saves the 2-3 s that importing pandas, seaborn and statsmodels costs every fresh kernel. The
-notebooks are written so that this cannot change a result (no global state is set in them; plots use
-``rc_context``), and the test suite also executes each notebook in a fresh kernel. A kernel that saw a failure
-is discarded. Set ``execution: {reuse_kernels: false}`` in ``study.yaml`` for one kernel per notebook.
+**Fresh kernels, warm imports.** Every notebook runs in a new kernel, shut down when it is done, so nothing a
+notebook changes (matplotlib rcParams, pandas options, environment variables, the working folder, ``sys.path``,
+warnings filters, a patched library function) reaches the next one. With ``execution: {fork_kernels: true}``
+(the default) the kernels are forked from one process per run that has already imported what the notebooks
+import (:mod:`.kernels`), which saves the 2-3 s that importing pandas, seaborn and statsmodels costs a new
+interpreter; ``fork_kernels: false`` starts each kernel as a new interpreter.
 
 **Why the git commit is not part of the inputs key.** A commit that changes none of the inputs above (a README
 edit) does not rerun the study; the reused report keeps the commit and run time it was produced at, which is
@@ -35,7 +35,7 @@ what its provenance panel says. Use ``--force`` to stamp every report with the c
 
 **Modules.** :mod:`.spec` (study.yaml, expansion, ``--only``), :mod:`.parameters` (parameters against the
 notebooks), :mod:`.cache` (inputs keys, records, build stamp), :mod:`.execute` (papermill engine, workers,
-publishing), :mod:`.render` (HTML export), :mod:`.index` (the index page), :mod:`.provenance`, :mod:`.citation`
+publishing), :mod:`.kernels` (kernels forked from a warm process), :mod:`.render` (HTML export), :mod:`.index` (the index page), :mod:`.provenance`, :mod:`.citation`
 and :mod:`.git` (what produced a report and how to cite it); :func:`run` and :func:`run_study` tie them together.
 """
 
@@ -131,7 +131,7 @@ def run(
     jobs: int = 2,
     only: Sequence[str] | None = None,
     progress: Progress | None = None,
-    reuse_kernels: bool | None = None,
+    fork_kernels: bool | None = None,
 ) -> RunResult:
     """Run the study (see the module docstring). Raises StudyError (before any kernel starts) on bad input."""
     from governance_study.study.git import git_state
@@ -143,9 +143,9 @@ def run(
         raise StudyError([f"--jobs {jobs}: give at least 1"], heading="the command line")
     started = time.perf_counter()
     study = load_study(paths)
-    if reuse_kernels is not None:
+    if fork_kernels is not None:
         study = Study(
-            study.title, study.description, Execution(**{**study.execution.__dict__, "reuse_kernels": reuse_kernels}), study.reports
+            study.title, study.description, Execution(**{**study.execution.__dict__, "fork_kernels": fork_kernels}), study.reports
         )
     paths.reports.mkdir(parents=True, exist_ok=True)
     if only and paths.derived_table("claims").is_file():
@@ -216,9 +216,13 @@ def run(
                 for t in threads:
                     t.join()
             except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (below): kernels and their folders go with the run
+                runner.close(now=True)
                 for t in threads:
                     t.stop_now()
+                for t in threads:  # a worker whose kernel was starting removes its folder as the start fails
+                    t.join(timeout=5)
                 raise
+            runner.close()
             result.outcomes += runner.outcomes
         if only is None:
             _remove_stale(paths, all_reports, progress)

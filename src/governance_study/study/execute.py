@@ -1,4 +1,4 @@
-"""Executing the reports: papermill in kernels kept per worker thread, then HTML export and the run record.
+"""Executing the reports: papermill in a new kernel per notebook, then HTML export and the run record.
 
 Grain: one :class:`Outcome` per report of a run (ran, unchanged, failed or skipped), collected in a
 :class:`RunResult`. :class:`Worker` threads take reports from the queue of a :class:`Runner`, which holds what
@@ -20,6 +20,7 @@ from typing import Any
 
 from governance_study.paths import ProjectPaths
 from governance_study.study.cache import RunInputs, claims_shown, record_path, write_json
+from governance_study.study.kernels import ForkServer, forked_provisioner, kernel_python, warm_modules
 from governance_study.study.spec import FAILED_DIR, Progress, Report, Study
 
 
@@ -139,15 +140,12 @@ class RecordNotWritten(OSError):
 
 
 class Worker(threading.Thread):
-    """Executes reports from a queue, in one kernel it keeps (when reusing kernels) and shuts down at the end."""
+    """Executes reports from a queue, each in a new kernel that is shut down when its notebook is done.
 
-    RESET = (
-        "get_ipython().run_line_magic('reset', '-f')\n"
-        "import sys as _gs_sys\n"
-        "if 'matplotlib.pyplot' in _gs_sys.modules:\n"
-        "    _gs_sys.modules['matplotlib.pyplot'].close('all')\n"
-        "del _gs_sys\n"
-    )
+    With ``fork_kernels`` (the default) the kernel is forked from the run's warm :class:`ForkServer`, so it
+    starts in a fraction of a second with the imports done; otherwise it is a new interpreter. Either way no
+    state crosses from one notebook to the next.
+    """
 
     def __init__(self, runner: Runner, name: str):
         super().__init__(name=name, daemon=True)
@@ -156,7 +154,7 @@ class Worker(threading.Thread):
 
     def run(self) -> None:
         try:
-            while True:
+            while not self.runner.stopping:
                 try:
                     report = self.runner.todo.get_nowait()
                 except queue.Empty:
@@ -173,6 +171,7 @@ class Worker(threading.Thread):
         ipykernel stops warning about unencrypted TCP on every start.
         """
         import tempfile
+        import uuid
 
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
@@ -180,19 +179,22 @@ class Worker(threading.Thread):
         sockets = Path(tempfile.mkdtemp(prefix="gs-kernel-"))
         km = AsyncKernelManager(kernel_name=self.runner.execution.kernel, transport="ipc", ip=str(sockets / "k"))
         km._gs_sockets = sockets  # removed with the kernel
+        self.km = km  # before it starts, so that stop_now() finds it
         try:
+            server = self.runner.fork_server
+            if server is not None:
+                km.kernel_id = str(uuid.uuid4())
+                km.provisioner = forked_provisioner(km, server)
             run_sync(km.start_kernel)(cwd=str(self.runner.paths.notebooks), env=self.runner.kernel_env)
         except BaseException:
-            self._stop_kernel(km)  # a kernel that failed to start leaves no socket folder or connection file
+            self._shutdown()  # a kernel that failed to start leaves no socket folder or connection file
             raise
         return km
 
     def stop_now(self) -> None:
         """Shut down this worker's kernel at once (the run was interrupted): no kernel, socket folder or
         connection file outlives the run."""
-        km, self.km = self.km, None
-        if km is not None:
-            self._stop_kernel(km)
+        self._shutdown()
 
     @staticmethod
     def _stop_kernel(km) -> None:
@@ -202,32 +204,10 @@ class Worker(threading.Thread):
             run_sync(km.shutdown_kernel)(now=True)
         shutil.rmtree(getattr(km, "_gs_sockets", ""), ignore_errors=True)
 
-    def _kernel(self):
-        if self.km is None:
-            self.km = self._new_kernel()
-        return self.km
-
-    def _reset(self) -> bool:
-        """Clear the user namespace of the kept kernel; False if that did not work (then it is discarded).
-
-        A new client each time: a client opened before papermill ran no longer receives replies after it.
-        """
-        from jupyter_core.utils import run_sync
-
-        kc = self.km.client()
-        try:
-            kc.start_channels()
-            reply = run_sync(kc.execute_interactive)(self.RESET, store_history=False, timeout=60, output_hook=lambda msg: None)
-            return reply["content"]["status"] == "ok"
-        except Exception:
-            return False
-        finally:
-            kc.stop_channels()
-
     def _shutdown(self) -> None:
-        if self.km is not None:
-            self._stop_kernel(self.km)
-        self.km = None
+        km, self.km = self.km, None
+        if km is not None:
+            self._stop_kernel(km)
 
     # one report ------------------------------------------------------------------------------------------
     def execute(self, report: Report) -> Outcome:
@@ -239,12 +219,10 @@ class Worker(threading.Thread):
         runner.say(f"  start  {report.report_id} ({runner.reasons.get(report.report_id, 'run')})")
         scratch = runner.paths.cache_dir / "executing" / f"{report.report_id}.ipynb"
         scratch.parent.mkdir(parents=True, exist_ok=True)
-        reuse = runner.execution.reuse_kernels
-        km = None
         try:
             # the kernel is started here, not by papermill: papermill's ``cwd=`` does os.chdir, which is
             # process-wide and would race between worker threads
-            km = self._kernel() if reuse else self._new_kernel()
+            km = self._new_kernel()
             provenance = runner.provenance_for(report)
             nb = papermill.execute_notebook(
                 str(report.notebook_path),
@@ -261,13 +239,11 @@ class Worker(threading.Thread):
             provenance.duration_s = round(time.perf_counter() - started, 2)
             runner.publish(report, nb, provenance)
         except PapermillExecutionError as exc:
-            self._shutdown()
             message = f"{_cell_description(report.notebook_path, exc)}: {exc.ename}: {exc.evalue}"
             return runner.failure(report, scratch, message, started)
         except RecordNotWritten as exc:
             return runner.failure(report, scratch, str(exc), started, replaced=True)
         except Exception as exc:  # kernel died, timeout, export error: same handling, named
-            self._shutdown()
             source = getattr(exc, "governance_cell_source", None)
             cell = _cell_description(report.notebook_path, type("Stopped", (), {"source": source})()) if source else None
             executed = getattr(exc, "governance_notebook", None)
@@ -279,9 +255,6 @@ class Worker(threading.Thread):
             message = f"{type(exc).__name__}: {exc}".strip()
             return runner.failure(report, scratch, f"{cell}: {message}" if cell else message, started)
         finally:
-            if km is not None and not reuse:
-                self._stop_kernel(km)
-        if reuse and not self._reset():
             self._shutdown()
         scratch.unlink(missing_ok=True)
         return Outcome(report, "ran", time.perf_counter() - started)
@@ -305,6 +278,7 @@ class Runner:
         self.components: dict[str, dict[str, str]] = {}
         self.reasons: dict[str, str] = {}
         self.outcomes: list[Outcome] = []
+        self.stopping = False  # interrupted: workers take no further report and report nothing more
         self._lock = threading.Lock()
         self.kernel_env = {
             **os.environ,
@@ -313,11 +287,32 @@ class Runner:
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # silence debugpy's frozen-modules warning in the kernel
         }
         self.kernel_env.pop("MPLBACKEND", None)  # the kernel's inline backend renders figures
+        python = kernel_python(self.execution.kernel) if self.execution.fork_kernels else None
+        self.fork_server = (
+            ForkServer(
+                python,
+                warm_modules(sorted({paths.notebooks / f"{spec.notebook}.ipynb" for spec in study.reports})),
+                cwd=paths.notebooks,
+                env=self.kernel_env,
+                start_timeout_s=self.execution.start_timeout_s,
+            )
+            if python
+            else None
+        )
+
+    def close(self, *, now: bool = False) -> None:
+        """Stop the fork server: after the workers, or at once when the run was interrupted (a kernel still
+        waiting for it then fails to start and its worker removes its folder)."""
+        self.stopping = self.stopping or now
+        if self.fork_server is not None:
+            self.fork_server.close(now=now)
 
     def say(self, message: str) -> None:
         self.progress(message)
 
     def finish(self, outcome: Outcome) -> None:
+        if self.stopping:  # the run was interrupted; what failed because of that is not news
+            return
         with self._lock:
             self.outcomes.append(outcome)
             done = len(self.outcomes)

@@ -19,7 +19,12 @@ from governance_study.paths import ProjectPaths
 
 #: Keys allowed in study.yaml, at the top and per report.
 STUDY_KEYS = {"title", "description", "execution", "reports"}
-EXECUTION_KEYS = {"kernel", "cell_timeout_s", "reuse_kernels", "start_timeout_s"}
+EXECUTION_KEYS = {"kernel", "cell_timeout_s", "fork_kernels", "start_timeout_s"}
+#: Keys of earlier versions, with what replaced them (a kept kernel carried state between notebooks).
+RENAMED_EXECUTION_KEYS = {
+    "reuse_kernels": "is replaced by fork_kernels: every notebook now gets a new kernel, forked from a warm process "
+    "(true, the default) or started as a new interpreter (false); rename the key"
+}
 REPORT_KEYS = {"notebook", "title", "section", "output", "parameters", "for_each"}
 #: Expansions a report entry may ask for, with the placeholders each provides.
 FOR_EACH = {"district_with_claims": ("district_code", "district_name_zh", "district_name_en", "district_pinyin")}
@@ -57,7 +62,7 @@ class Execution:
     kernel: str = "python3"
     cell_timeout_s: int = 600
     start_timeout_s: int = 60
-    reuse_kernels: bool = True
+    fork_kernels: bool = True
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ def _line_of(path: Path, needle: str) -> str:
 
 
 def _strict_execution(raw: dict[str, Any], path: Path) -> Execution | list[str]:
-    """The ``execution`` section validated strictly (pydantic strict mode): ``reuse_kernels: "no"`` is an error,
+    """The ``execution`` section validated strictly (pydantic strict mode): ``fork_kernels: "no"`` is an error,
     not true, and timeouts are positive whole seconds. Returns the Execution, or one problem per bad key."""
     from pydantic import BaseModel, ConfigDict, PositiveInt, StrictBool, StrictStr, ValidationError
 
@@ -121,7 +126,7 @@ def _strict_execution(raw: dict[str, Any], path: Path) -> Execution | list[str]:
         kernel: StrictStr = "python3"
         cell_timeout_s: PositiveInt = 600
         start_timeout_s: PositiveInt = 60
-        reuse_kernels: StrictBool = True
+        fork_kernels: StrictBool = True
 
     try:
         return Execution(**ExecutionModel(**raw).model_dump())
@@ -134,7 +139,7 @@ def _strict_execution(raw: dict[str, Any], path: Path) -> Execution | list[str]:
                 f"execution: {key} = {error.get('input')!r}{f' ({where})' if where else ''}: {error['msg']}"
                 + (
                     "; write true or false"
-                    if key == "reuse_kernels"
+                    if key == "fork_kernels"
                     else "; write a whole number of seconds above 0"
                     if key.endswith("timeout_s")
                     else ""
@@ -188,7 +193,10 @@ def load_study(paths: ProjectPaths) -> Study:
         problems.append("'execution' must be a mapping")
     else:
         for key in sorted(set(raw_exec) - EXECUTION_KEYS):
-            problems.append(f"execution: unknown key {key!r}; allowed: {', '.join(sorted(EXECUTION_KEYS))}")
+            if key in RENAMED_EXECUTION_KEYS:
+                problems.append(f"execution: {key!r} ({_line_of(path, f'{key}:')}) {RENAMED_EXECUTION_KEYS[key]}")
+            else:
+                problems.append(f"execution: unknown key {key!r}; allowed: {', '.join(sorted(EXECUTION_KEYS))}")
         found = _strict_execution({k: v for k, v in raw_exec.items() if k in EXECUTION_KEYS}, path)
         if isinstance(found, Execution):
             execution = found
