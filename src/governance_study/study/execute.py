@@ -150,7 +150,9 @@ class Worker(threading.Thread):
     def __init__(self, runner: Runner, name: str):
         super().__init__(name=name, daemon=True)
         self.runner = runner
-        self.km = None
+        self.km = None  # the kernel of the notebook being executed
+        self.spare = None  # a forked kernel started ahead for the next notebook (it initialises meanwhile)
+        self._kernels_lock = threading.Lock()
 
     def run(self) -> None:
         try:
@@ -161,7 +163,7 @@ class Worker(threading.Thread):
                     return
                 self.runner.finish(self.execute(report))
         finally:
-            self._shutdown()
+            self.stop_now()
 
     # kernels ---------------------------------------------------------------------------------------------
     def _new_kernel(self):
@@ -179,7 +181,6 @@ class Worker(threading.Thread):
         sockets = Path(tempfile.mkdtemp(prefix="gs-kernel-"))
         km = AsyncKernelManager(kernel_name=self.runner.execution.kernel, transport="ipc", ip=str(sockets / "k"))
         km._gs_sockets = sockets  # removed with the kernel
-        self.km = km  # before it starts, so that stop_now() finds it
         try:
             server = self.runner.fork_server
             if server is not None:
@@ -187,14 +188,33 @@ class Worker(threading.Thread):
                 km.provisioner = forked_provisioner(km, server)
             run_sync(km.start_kernel)(cwd=str(self.runner.paths.notebooks), env=self.runner.kernel_env)
         except BaseException:
-            self._shutdown()  # a kernel that failed to start leaves no socket folder or connection file
+            self._stop_kernel(km)  # a kernel that failed to start leaves no socket folder or connection file
             raise
         return km
 
+    def _take_kernel(self):
+        """This notebook's kernel: the spare started ahead if there is one, else a new one. With forked kernels
+        the next notebook's kernel is forked now (a few milliseconds), so that it initialises while this one runs."""
+        with self._kernels_lock:
+            self.km, self.spare = self.spare, None
+        if self.km is None:
+            self.km = self._new_kernel()
+        if self.runner.fork_server is not None and not self.runner.todo.empty():
+            with contextlib.suppress(Exception):  # no spare is no error: the next notebook starts its own
+                self.spare = self._new_kernel()
+        if self.runner.stopping:  # interrupted while starting: stop_now() may have run before these existed
+            self.stop_now()
+            raise RuntimeError("the run is stopping")
+        return self.km
+
     def stop_now(self) -> None:
-        """Shut down this worker's kernel at once (the run was interrupted): no kernel, socket folder or
-        connection file outlives the run."""
-        self._shutdown()
+        """Shut down this worker's kernels at once (the run was interrupted, or the worker is done): no kernel,
+        socket folder or connection file outlives the run."""
+        with self._kernels_lock:
+            kernels, self.km, self.spare = (self.km, self.spare), None, None
+        for km in kernels:
+            if km is not None:
+                self._stop_kernel(km)
 
     @staticmethod
     def _stop_kernel(km) -> None:
@@ -205,7 +225,9 @@ class Worker(threading.Thread):
         shutil.rmtree(getattr(km, "_gs_sockets", ""), ignore_errors=True)
 
     def _shutdown(self) -> None:
-        km, self.km = self.km, None
+        """Shut down the kernel of the notebook that is done (the spare stays for the next one)."""
+        with self._kernels_lock:
+            km, self.km = self.km, None
         if km is not None:
             self._stop_kernel(km)
 
@@ -222,7 +244,7 @@ class Worker(threading.Thread):
         try:
             # the kernel is started here, not by papermill: papermill's ``cwd=`` does os.chdir, which is
             # process-wide and would race between worker threads
-            km = self._new_kernel()
+            km = self._take_kernel()
             provenance = runner.provenance_for(report)
             nb = papermill.execute_notebook(
                 str(report.notebook_path),

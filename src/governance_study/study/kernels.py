@@ -78,7 +78,10 @@ for line in requests:
 
 
 def warm_modules(notebooks: Iterable[Path]) -> list[str]:
-    """The modules the notebooks import (their import statements), then the library's lazy imports, in order."""
+    """The modules the notebooks import (their import statements), then the library's lazy imports, in order.
+
+    ipykernel itself is not among them: its application reads ``JPY_PARENT_PID`` when its module is imported,
+    which must happen in the kernel, after the fork, for the kernel to watch the fork server."""
     import nbformat
 
     names: list[str] = []
