@@ -1,4 +1,4 @@
-"""The ``governance-study`` command: check, build, run, extract, coverage, findings, cite.
+"""The ``governance-study`` command: check, build, run, extract, coverage, findings, cite, release.
 
 Works on the project that contains the current directory. Bad input ends with a readable message on stderr
 and a non-zero exit status, never a traceback.
@@ -52,6 +52,16 @@ def _cite(args: argparse.Namespace, paths: ProjectPaths) -> int:
     from governance_study.study.citation import citation_text
 
     print(citation_text(paths, style=args.format))
+    return 0
+
+
+def _release(args: argparse.Namespace, paths: ProjectPaths) -> int:
+    from governance_study.study.release import release
+
+    started = time.perf_counter()
+    target = release(paths, progress=lambda message: print(message, file=sys.stderr, flush=True))
+    size = target.stat().st_size
+    print(f"released {target.relative_to(paths.root)} ({size / 1e6:.2f} MB) in {time.perf_counter() - started:.2f} s")
     return 0
 
 
@@ -111,6 +121,11 @@ def parser() -> argparse.ArgumentParser:
     cite = sub.add_parser("cite", help="print the citation of this version of the study")
     cite.add_argument("--format", choices=["text", "bibtex", "all"], default="all")
     cite.set_defaults(func=_cite)
+    sub.add_parser(
+        "release",
+        help="run the study, then write dist/governance-study-<version>.zip (data, reports, citation, licences, SHA256SUMS); "
+        "refuses a dirty tree, a version without a CHANGELOG.md entry, or a failed report",
+    ).set_defaults(func=_release)
     return p
 
 
