@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAB    := .venv-lab
 
-.PHONY: setup system-deps study build check lint test bench lab clean
+.PHONY: setup system-deps study build check lint test bench lab clean release
 
 # The run/test environment: the package with its `test` extra, never jupyterlab (it slows every
 # nbformat import by ~2.4 s; see docs/architecture.md, "Environments"). Reinstalled when pyproject.toml changes.
@@ -43,6 +43,10 @@ lint: setup
 
 test: setup system-deps lint
 	$(BIN)/python -m pytest -q
+
+# dist/governance-study-<version>.zip for a journal or Zenodo (README, "Releasing and citing")
+release: setup
+	$(BIN)/governance-study release
 
 bench: setup
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
