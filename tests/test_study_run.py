@@ -230,7 +230,7 @@ def test_record_holds_provenance(mini_after_run):
     assert prov["versions"]["papermill"] and prov["versions"]["python"]
     assert prov["duration_s"] > 0 and re.fullmatch(r"[0-9a-f]{64}", prov["cache_key"])
     # the fixture notebook loads no derived table, so no table (and no claim) is part of its key
-    assert set(record["components"]) == {"notebook", "parameters", "library source", "versions", "CITATION.cff", "kernel"}
+    assert set(record["components"]) == {"notebook", "parameters", "library source", "versions", "CITATION.cff", "kernel", "navigation"}
     assert record["claims_shown"] == []
 
 

@@ -1,9 +1,12 @@
-"""The figures' common ground: style, size, labels without CJK glyphs, bound markers, PNG output.
+"""The figures' common ground: style, size, labels without CJK glyphs, bound markers, PNG and vector output.
 
 Grain: helpers, no figure of the study (those are :mod:`.plots` and :mod:`.intensity`). Figures are built
 without ``pyplot`` (no global figure registry, nothing shown twice in a notebook) and inside ``rc_context`` (no
 global style change). An empty selection gives a figure that says what is missing (:func:`empty_figure`), which
 a report shows as one sentence.
+
+Every figure carries the data it draws (:func:`attach_data`), which a report publishes as CSV beside it, and is
+also written as SVG and PDF for papers (:func:`figure_vectors`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ import pandas as pd
 PALETTE = "colorblind"
 WIDTH_IN = 8.0
 DPI = 100
+#: Width of the vector figures: 7.0 in (178 mm), the full text width of a two-column journal page; the figure
+#: is redrawn at this width, so its text keeps its point size relative to the page.
+JOURNAL_WIDTH_IN = 7.0
 #: Legend wording of bounds in figures (with the Chinese cue words the reader will meet in the quotes).
 BOUND_LEGEND = {
     "exact": "exact",
@@ -138,3 +144,37 @@ def figure_png(fig, *, dpi: int = DPI) -> bytes:
 def figure_size_px(fig) -> tuple[int, int]:
     width, height = fig.get_size_inches()
     return int(round(width * DPI)), int(round(height * DPI))
+
+
+#: Attribute holding ``(name, frame)``: the data a figure draws, as a table (published as CSV beside it).
+FIGURE_DATA = "governance_study_figure_data"
+
+
+def attach_data(fig, name: str, frame: pd.DataFrame):
+    """Record on ``fig`` the table it draws (one row per mark, the columns the reader sees) under ``name``."""
+    setattr(fig, FIGURE_DATA, (name, frame.reset_index(drop=True)))
+    return fig
+
+
+def figure_data(fig) -> tuple[str, pd.DataFrame] | None:
+    """``(name, frame)`` recorded by :func:`attach_data`, or None."""
+    return getattr(fig, FIGURE_DATA, None)
+
+
+def figure_vectors(fig) -> dict[str, bytes]:
+    """SVG and PDF of ``fig`` at :data:`JOURNAL_WIDTH_IN`, text as paths (SVG) or embedded TrueType (PDF),
+    without dates or software stamps (same figure, same bytes). Resizes ``fig``: call after its PNG."""
+    import io
+
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(JOURNAL_WIDTH_IN, height * JOURNAL_WIDTH_IN / width)
+    out: dict[str, bytes] = {}
+    # svg.fonttype "path": no font needed to view it; pdf.fonttype 42: fonts embedded whole (journals refuse Type 3)
+    import matplotlib
+
+    with style(), matplotlib.rc_context({"svg.fonttype": "path", "pdf.fonttype": 42}):
+        for fmt, metadata in (("svg", {"Date": None, "Creator": None}), ("pdf", {"CreationDate": None, "Creator": None, "Producer": None})):
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=fmt, metadata=metadata)
+            out[fmt] = buffer.getvalue()
+    return out

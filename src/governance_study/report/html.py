@@ -21,6 +21,10 @@ from governance_study.report.wording import BOUND_WORDS, as_text, is_missing  # 
 
 #: The rows of a displayed table as JSON, for tests and tools; HTML export and JupyterLab ignore it.
 TABLE_MIMETYPE = "application/vnd.governance-study.table+json"
+#: The rows a displayed figure draws, as JSON (published as the figure's CSV).
+FIGURE_MIMETYPE = "application/vnd.governance-study.figure+json"
+#: Output-metadata key of a figure's SVG (text) and PDF (base64) for the files published beside a report.
+VECTOR_METADATA = "governance_study_vectors"
 
 
 def _esc(value: Any) -> str:
@@ -110,8 +114,13 @@ def show_table(frame: pd.DataFrame, *, caption: str | None = None, note: str | N
 
 def show_figure(fig, *, alt: str) -> None:
     """Display a matplotlib figure as an inline PNG with alternative text, then release it. A figure that only
-    says there is nothing to draw is shown as that one sentence, not as an empty picture."""
-    from governance_study.report.figure_style import EMPTY_MESSAGE, figure_png, figure_size_px
+    says there is nothing to draw is shown as that one sentence, not as an empty picture.
+
+    The bundle also carries the data the figure draws (rows as JSON under :data:`FIGURE_MIMETYPE`, which a
+    report publishes as CSV) and, in the output's metadata under :data:`VECTOR_METADATA`, the figure as SVG
+    and PDF (published as files beside the report; metadata, so that output comparisons leave the bytes out).
+    """
+    from governance_study.report.figure_style import EMPTY_MESSAGE, figure_data, figure_png, figure_size_px, figure_vectors
 
     message = getattr(fig, EMPTY_MESSAGE, None)
     if message:
@@ -121,10 +130,15 @@ def show_figure(fig, *, alt: str) -> None:
 
     png = figure_png(fig)
     width, _ = figure_size_px(fig)
+    drawn = figure_data(fig)
+    name = drawn[0] if drawn else "figure"
+    vectors = figure_vectors(fig)
     fig.clear()
-    _display(
-        {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"[figure: {alt}]"}, {"image/png": {"alt": alt, "width": width}}
-    )
+    bundle = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"[figure: {alt}]"}
+    if drawn:
+        bundle[FIGURE_MIMETYPE] = {"name": name, "alt": alt, **_json_rows(drawn[1])}
+    vector_files = {"name": name, "svg": vectors["svg"].decode("utf-8"), "pdf": base64.b64encode(vectors["pdf"]).decode("ascii")}
+    _display(bundle, {"image/png": {"alt": alt, "width": width}, VECTOR_METADATA: vector_files})
 
 
 def _list_html(lines: Iterable[str], css: str, title: str | None) -> str:
@@ -156,7 +170,7 @@ def key_findings_html(
     """Escaped HTML list of key findings (:class:`~governance_study.report.findings.Finding`), each followed by
     links to the claims behind it: ``#claim-<id>`` in this page's sources appendix, or ``href(claim_id)``."""
     if not findings:
-        return f'<section class="key-findings"><h2>{_esc(title)}</h2><p>{_esc(empty)}</p></section>'
+        return f'<section class="key-findings"><h2 id="key-findings">{_esc(title)}</h2><p>{_esc(empty)}</p></section>'
     link = href or (lambda claim_id: "#" + claim_anchor(claim_id))
     items = []
     for finding in findings:
@@ -164,7 +178,7 @@ def key_findings_html(
         items.append(
             f'<li>{_esc(finding.text)} <span class="claim-links">Claims: {links}</span></li>' if links else f"<li>{_esc(finding.text)}</li>"
         )
-    return f'<section class="key-findings"><h2>{_esc(title)}</h2><ul>{"".join(items)}</ul></section>'
+    return f'<section class="key-findings"><h2 id="key-findings">{_esc(title)}</h2><ul>{"".join(items)}</ul></section>'
 
 
 def show_key_findings(findings: Sequence[Any], *, title: str = "Key findings", empty: str = "The data give no key finding.") -> None:

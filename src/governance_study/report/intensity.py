@@ -12,6 +12,7 @@ from governance_study.report.figure_style import (
     DPI,
     PALETTE,
     WIDTH_IN,
+    attach_data,
     district_label,
     empty_figure,
     latin_label,
@@ -164,4 +165,7 @@ def intensity_plot(participation: pd.DataFrame, *, per: int = 10_000, labels: di
         ]
         legend += [Line2D([], [], color=colours[f], linewidth=3, label=f) for f in families]
         fig.legend(handles=legend, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=3, frameon=False)
-    return fig
+    drawn = pd.concat(panels, ignore_index=True)
+    drawn.insert(0, "panel", [labels.get(i) or i.replace("_", " ") for i in drawn["indicator"]])
+    keep = ["panel", "label", "district_code", "indicator", "family", column, "bound", "written", "claim_id"]
+    return attach_data(fig, "intensity-plot", drawn[[c for c in keep if c in drawn]])

@@ -15,6 +15,7 @@ import pandas as pd
 from governance_study.report.figure_style import (
     BOUND_SIGNS,
     PALETTE,
+    attach_data,
     district_label,
     empty_figure,
     latin_label,
@@ -83,7 +84,7 @@ def coverage_heatmap(coverage: pd.DataFrame, *, value: str = "claim_count", titl
             fontsize=8,
             color="#555555",
         )
-    return fig
+    return attach_data(fig, "coverage-heatmap", grid.rename_axis(index="district", columns=None).reset_index())
 
 
 def forest_plot(resolution: pd.DataFrame, *, title: str | None = None):
@@ -155,7 +156,8 @@ def forest_plot(resolution: pd.DataFrame, *, title: str | None = None):
         ]
         legend += [Line2D([], [], color=colours[d], linewidth=3, label=d) for d in districts]
         fig.legend(handles=legend, loc="outside lower center", ncols=2, frameon=False)
-    return fig
+    drawn = ["label", "district_code", "channel", "rate_pct", "ci_low_pct", "ci_high_pct", "ci_level_pct", "ci_method", "rate_derivation"]
+    return attach_data(fig, "forest-plot", rows[[c for c in drawn if c in rows]])
 
 
 def ratio_plot(ratios: pd.DataFrame, *, title: str | None = None):
@@ -201,7 +203,9 @@ def ratio_plot(ratios: pd.DataFrame, *, title: str | None = None):
             Line2D([], [], marker="<", color="#444444", markerfacecolor="white", linestyle="none", label="← at most"),
         ]
         fig.legend(handles=legend, loc="outside lower center", ncols=2, frameon=False)
-    return fig
+    drawn = ["label", "district_code", "ratio", "ratio_value", "ratio_bound", "numerator_value", "numerator_bound"]
+    drawn += ["denominator_value", "denominator_bound", "is_same_source"]
+    return attach_data(fig, "ratio-plot", rows[[c for c in drawn if c in rows]])
 
 
 def family_bar(claims: pd.DataFrame, *, title: str | None = None):
@@ -229,4 +233,4 @@ def family_bar(claims: pd.DataFrame, *, title: str | None = None):
         ax.set_xlabel("claims")
         ax.set_ylabel("")
         ax.set_title(title)
-    return fig
+    return attach_data(fig, "claims-per-family", frame)

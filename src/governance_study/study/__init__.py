@@ -59,14 +59,17 @@ from governance_study.study.cache import (
     record_path,
     why_rerun,
 )
-from governance_study.study.execute import ENGINE, Outcome, Runner, RunResult, Worker
+from governance_study.study.engine import ENGINE
+from governance_study.study.execute import Outcome, Runner, RunResult, Worker
 from governance_study.study.index import STATUS_TEXT, write_index
+from governance_study.study.navigation import gazetteer_rows, plan
 from governance_study.study.parameters import check_parameters
 from governance_study.study.spec import (
     EXECUTION_KEYS,
     FAILED_DIR,
     FOR_EACH,
     REPORT_KEYS,
+    RESERVED_FOLDERS,
     RESERVED_OUTPUTS,
     SCALARS,
     STUDY_KEYS,
@@ -158,6 +161,7 @@ def run(
         chosen = select(all_reports, only)
         citation_file = paths.citation_file
         claims_by_id, claims_selection = claim_rows(paths)
+        navigation = plan(all_reports, gazetteer_rows(paths.derived_table("districts")))
         inputs = RunInputs(
             derived=derived_hashes(paths),
             library=library_digest(),
@@ -167,6 +171,7 @@ def run(
             claims=claims_by_id,
             claims_selection=claims_selection,
             study_title=study.title,
+            navigation={report_id: nav.as_key() for report_id, nav in navigation.items()},
         )
         keys: dict[str, tuple[str, str]] = {}
         components: dict[str, dict[str, str]] = {}
@@ -203,6 +208,7 @@ def run(
             runner = Runner(paths, study, inputs, git, progress, len(to_run), keys)
             runner.components = components
             runner.reasons = reasons
+            runner.navigation = navigation
             # longest first keeps both workers busy to the end: the study-wide notebooks before the profiles
             for report in sorted(to_run, key=lambda r: (r.section == "District profiles", r.report_id)):
                 runner.todo.put(report)
@@ -286,12 +292,24 @@ class _locked:
 
 
 def _remove_stale(paths: ProjectPaths, reports: list[Report], progress: Progress) -> None:
-    """Delete reports (and records) the study no longer declares, e.g. a district that lost its claims."""
+    """Delete reports the study no longer declares (e.g. a district that lost its claims), with the files they
+    published (their record lists them) and their records. Folders the run does not own are left alone."""
+    import shutil
+
+    from governance_study.study.downloads import data_folder
+
     wanted = {r.output for r in reports} | RESERVED_OUTPUTS
     for html in sorted(paths.reports.rglob("*.html")):
         rel = html.relative_to(paths.reports).as_posix()
-        if rel.split("/")[0] in {FAILED_DIR, ".cache"} or rel in wanted:
+        if rel.split("/")[0] in RESERVED_FOLDERS or rel in wanted:
             continue
+        report_id = rel.removesuffix(".html")
+        record = read_record(paths, report_id)
+        if record is None:  # not written by a run (no record): someone else's file, left alone
+            continue
+        for name in record.get("files", []):
+            (paths.reports / name).unlink(missing_ok=True)
+        shutil.rmtree(paths.reports / data_folder(report_id), ignore_errors=True)
         html.unlink()
-        record_path(paths, rel.removesuffix(".html")).unlink(missing_ok=True)
+        record_path(paths, report_id).unlink(missing_ok=True)
         progress(f"removed {rel}: the study no longer declares it")

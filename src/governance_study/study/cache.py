@@ -142,6 +142,8 @@ class RunInputs:
     #: group): a claim that moves to another district or statistic reruns the reports that may newly show it
     claims_selection: str = ""
     study_title: str = ""
+    #: per report id, what its links depend on (neighbours in study order, the study's profiles)
+    navigation: dict[str, Any] = field(default_factory=dict)
 
     def components(self, report: Report, notebook_sha256: str, shown: list[str] | None = None) -> dict[str, str]:
         """sha256 of each input of a report, by name (the record keeps them to say what changed). ``shown``: the
@@ -156,6 +158,8 @@ class RunInputs:
             "CITATION.cff": self.citation,
             "kernel": _json_hash(self.kernel),
         }
+        if report.report_id in self.navigation:
+            parts["navigation"] = _json_hash(self.navigation[report.report_id])
         tables = declared_tables(report.notebook_path)
         if tables == [ALL_TABLES]:
             tables = sorted(name.removesuffix(".csv") for name in self.derived if name.endswith(".csv"))
@@ -226,8 +230,10 @@ def ensure_derived(paths: ProjectPaths, *, force: bool, progress: Progress) -> b
 
 
 def html_intact(paths: ProjectPaths, report: Report, record: dict[str, Any]) -> bool:
+    """The report's HTML is the one recorded, and every file it published beside it is still there."""
     html = report.html_path(paths)
     try:
-        return hashlib.sha256(html.read_bytes()).hexdigest() == record.get("html_sha256")
+        same = hashlib.sha256(html.read_bytes()).hexdigest() == record.get("html_sha256")
     except OSError:
         return False
+    return same and all((paths.reports / name).is_file() for name in record.get("files", []))

@@ -20,6 +20,7 @@ from typing import Any
 
 from governance_study.paths import ProjectPaths
 from governance_study.study.cache import RunInputs, claims_shown, record_path, write_json
+from governance_study.study.engine import cell_description, register_engine
 from governance_study.study.kernels import ForkServer, forked_provisioner, kernel_python, warm_modules
 from governance_study.study.spec import FAILED_DIR, Progress, Report, Study
 
@@ -47,92 +48,6 @@ class RunResult:
 
     def by_id(self) -> dict[str, Outcome]:
         return {o.report.report_id: o for o in self.outcomes}
-
-
-def _cell_description(source_nb_path: Path, exc: Any) -> str:
-    """'cell 7 (`plots.forest(...)`)' for a PapermillExecutionError, numbered as in the stored notebook."""
-    first_line = next((line for line in str(getattr(exc, "source", "")).splitlines() if line.strip()), "")
-    number = None
-    try:
-        import nbformat
-
-        stored = nbformat.read(str(source_nb_path), as_version=4)
-        for index, cell in enumerate(stored.cells, start=1):
-            if cell.cell_type == "code" and cell.source == getattr(exc, "source", None):
-                number = index
-                break
-    except Exception:
-        pass
-    where = f"cell {number}" if number else f"cell {getattr(exc, 'cell_index', '?')} of the executed notebook"
-    return f"{where} (`{first_line[:80]}`)" if first_line else where
-
-
-ENGINE = "governance-study"
-_engine_lock = threading.Lock()
-
-
-def _register_engine() -> str:
-    """Register (once) papermill's nbclient engine, adapted to kernels that outlive a notebook.
-
-    papermill's own engine leaves the client it opened on a kernel it does not own running (its zmq sockets
-    and context leak, one per notebook); this one closes that client when the notebook is done. Execution,
-    parameter injection and error handling are papermill's.
-    """
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-    from papermill.utils import merge_kwargs, remove_args
-
-    with _engine_lock:
-        if ENGINE in papermill_engines._engines:
-            return ENGINE
-
-        class KeptKernelEngine(NBClientEngine):
-            @classmethod
-            def execute_managed_notebook(
-                cls,
-                nb_man,
-                kernel_name,
-                log_output=False,
-                stdout_file=None,
-                stderr_file=None,
-                start_timeout=60,
-                execution_timeout=None,
-                **kwargs,
-            ):
-                kwargs = remove_args(["input_path"], **kwargs)
-                safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
-                final_kwargs = merge_kwargs(
-                    safe_kwargs,
-                    timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-                    startup_timeout=start_timeout,
-                    kernel_name=kernel_name,
-                    log=logger,
-                    log_output=log_output,
-                    stdout_file=stdout_file,
-                    stderr_file=stderr_file,
-                )
-                client = PapermillNotebookClient(nb_man, **final_kwargs)
-                try:
-                    return client.execute()
-                except Exception as exc:
-                    # a timeout or a dead kernel is no CellExecutionError: papermill neither names the cell nor
-                    # saves the notebook. The cell that ran last is the one that stopped; hand both to the worker.
-                    ran = [
-                        c
-                        for c in nb_man.nb.cells
-                        if c.cell_type == "code" and c.get("metadata", {}).get("papermill", {}).get("status") != "pending"
-                    ]
-                    if ran:
-                        exc.governance_cell_source = ran[-1].source
-                    exc.governance_notebook = nb_man.nb  # papermill saves nothing here (no output path is set)
-                    raise
-                finally:
-                    if getattr(client, "kc", None) is not None:
-                        client.kc.stop_channels()
-
-        papermill_engines.register(ENGINE, KeptKernelEngine)
-    return ENGINE
 
 
 class RecordNotWritten(OSError):
@@ -255,19 +170,19 @@ class Worker(threading.Thread):
                 request_save_on_cell_execute=False,
                 start_timeout=runner.execution.start_timeout_s,
                 execution_timeout=runner.execution.cell_timeout_s,
-                engine_name=_register_engine(),
+                engine_name=register_engine(),
                 km=km,
             )
             provenance.duration_s = round(time.perf_counter() - started, 2)
             runner.publish(report, nb, provenance)
         except PapermillExecutionError as exc:
-            message = f"{_cell_description(report.notebook_path, exc)}: {exc.ename}: {exc.evalue}"
+            message = f"{cell_description(report.notebook_path, exc)}: {exc.ename}: {exc.evalue}"
             return runner.failure(report, scratch, message, started)
         except RecordNotWritten as exc:
             return runner.failure(report, scratch, str(exc), started, replaced=True)
         except Exception as exc:  # kernel died, timeout, export error: same handling, named
             source = getattr(exc, "governance_cell_source", None)
-            cell = _cell_description(report.notebook_path, type("Stopped", (), {"source": source})()) if source else None
+            cell = cell_description(report.notebook_path, type("Stopped", (), {"source": source})()) if source else None
             executed = getattr(exc, "governance_notebook", None)
             if executed is not None:  # keep what ran, as for an error in a cell
                 import nbformat
@@ -299,6 +214,7 @@ class Runner:
         self.todo: queue.Queue[Report] = queue.Queue()
         self.components: dict[str, dict[str, str]] = {}
         self.reasons: dict[str, str] = {}
+        self.navigation: dict[str, Any] = {}  # report_id -> navigation.Navigation
         self.outcomes: list[Outcome] = []
         self.stopping = False  # interrupted: workers take no further report and report nothing more
         self._lock = threading.Lock()
@@ -356,6 +272,9 @@ class Runner:
 
     def publish(self, report: Report, nb, provenance) -> None:
         """Export to HTML, replace the report atomically, then record its inputs key."""
+        import nbformat
+
+        from governance_study.study import downloads
         from governance_study.study.citation import build_citation, load_citation
         from governance_study.study.render import ReportContext, notebook_to_html, write_text_atomic
 
@@ -372,18 +291,28 @@ class Runner:
         shown = claims_shown(nb)
         components = self.inputs.components(report, self.keys[report.report_id][1], shown)
         provenance.cache_key = self.inputs.key(report, self.keys[report.report_id][1], shown)
-        ctx = ReportContext(report.report_id, report.title, self.study.title, report.index_href, provenance, citation)
-        html = notebook_to_html(nb, ctx)
+        ctx = ReportContext(
+            report.report_id, report.title, self.study.title, report.index_href, provenance, citation, self.navigation.get(report.report_id)
+        )
+        # the files beside the report: tables and figure data as CSV, figures as SVG and PDF, the executed notebook
+        items = downloads.collect(nb)
+        kept = downloads.without_vectors(nb)
+        html = notebook_to_html(downloads.with_links(kept, items, report.report_id, report.index_href.removesuffix("index.html")), ctx)
         target = report.html_path(self.paths)
+        folder = downloads.write_files(self.paths.reports, report.report_id, items)
+        notebook = target.with_suffix(".ipynb")
+        write_text_atomic(notebook, nbformat.writes(kept))
         write_text_atomic(target, html)
+        files = [p.relative_to(self.paths.reports).as_posix() for p in sorted(folder.iterdir())]
+        files.append(notebook.relative_to(self.paths.reports).as_posix())
         try:
-            self._write_record(report, provenance, components, shown, html)
+            self._write_record(report, provenance, components, shown, html, files)
         except OSError as exc:
             raise RecordNotWritten(f"the report was written but its cache record was not ({exc}); the next run reruns it") from exc
         stale = self.paths.reports / FAILED_DIR / f"{report.report_id}.ipynb"
         stale.unlink(missing_ok=True)
 
-    def _write_record(self, report: Report, provenance, components: dict[str, str], shown: list[str], html: str) -> None:
+    def _write_record(self, report: Report, provenance, components: dict[str, str], shown: list[str], html: str, files: list[str]) -> None:
         write_json(
             record_path(self.paths, report.report_id),
             {
@@ -391,6 +320,7 @@ class Runner:
                 "components": components,
                 "claims_shown": shown,
                 "html_sha256": hashlib.sha256(html.encode("utf-8")).hexdigest(),
+                "files": files,  # published beside the HTML (relative to reports/): the run wrote them, it may remove them
                 "title": report.title,
                 "output": report.output,
                 "provenance": provenance.to_dict(),

@@ -11,6 +11,7 @@ from typing import Any
 
 from governance_study.paths import ProjectPaths
 from governance_study.study.cache import RunInputs, read_record
+from governance_study.study.downloads import DERIVED_DIR, publish_derived
 from governance_study.study.execute import RunResult
 from governance_study.study.spec import Report, Study
 
@@ -45,12 +46,14 @@ def write_index(paths: ProjectPaths, study: Study, reports: list[Report], result
                 "dirty": (prov.get("git") or {}).get("dirty"),
                 "status": status,
                 "status_text": text,
+                "notebook": report.output.removesuffix(".html") + ".ipynb" if exists else None,
             }
         )
     cff = load_citation(paths)
     findings, findings_error = _cached_findings(paths, reports, inputs)
     description = list(study.description) or [str(cff.get("abstract", "")).strip()]
     provenance = collect(paths, git=git, derived=inputs.derived)
+    derived_files = publish_derived(paths.derived, paths.reports) if paths.derived.is_dir() else []
     provenance.duration_s = round(result.seconds or 0.0, 2) or None
     html = render_index(
         study={"title": study.title, "description": description},
@@ -59,6 +62,7 @@ def write_index(paths: ProjectPaths, study: Study, reports: list[Report], result
         groups=[{"title": title, "reports": items} for title, items in groups.items()],
         failures=[{"report_id": o.report.report_id, "message": o.message} for o in result.failed],
         citation=study_citation(paths, git=git),
+        derived_files=[{"name": name, "href": f"{DERIVED_DIR}/{name}"} for name in derived_files],
         provenance=provenance,
     )
     target = paths.reports / "index.html"

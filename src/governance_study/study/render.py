@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from governance_study.study.citation import Citation
+from governance_study.study.navigation import Navigation
 from governance_study.study.provenance import Provenance
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"  # the package's templates/, beside study/
@@ -42,6 +43,13 @@ class ReportContext:
     index_href: str  # relative link from the report to index.html
     provenance: Provenance
     citation: Citation
+    navigation: Navigation | None = None  # previous/next and profile links (None: none)
+    contents: tuple[tuple[str, str], ...] = ()  # (id, heading) of the body's sections, filled by notebook_to_html
+
+    @property
+    def to_reports(self) -> str:
+        """Relative path from the report to the reports folder: "" or "../"."""
+        return self.index_href.removesuffix("index.html")
 
 
 def _tojson_compact(value: Any) -> str:
@@ -112,16 +120,29 @@ def render_panels(ctx: ReportContext) -> tuple[str, str]:
     return str(module.report_header(ctx)), str(module.report_footer(ctx))
 
 
+_HEADER_SLOT = "<!-- governance-study: header -->"
+_FOOTER_SLOT = "<!-- governance-study: footer -->"
+
+
 def notebook_to_html(nb, ctx: ReportContext) -> str:
-    """HTML of an executed notebook, without code, with header, citation and provenance panels."""
-    header, footer = render_panels(ctx)
+    """HTML of an executed notebook, without code, with header (contents, previous/next), citation and
+    provenance panels, district names linked to their profiles and claim ids to their quotes."""
+    from dataclasses import replace
+
+    from governance_study.study.navigation import contents, link_cells
+
     resources = {
         "metadata": {"name": ctx.report_id},
-        "governance": {"title": ctx.title, "css": stylesheet(), "header_html": header, "footer_html": footer},
+        "governance": {"title": ctx.title, "css": stylesheet(), "header_html": _HEADER_SLOT, "footer_html": _FOOTER_SLOT},
     }
     with _exporter_lock:
         body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    return body
+    # the header lists the body's sections, so it is rendered after the body
+    ctx = replace(ctx, contents=tuple(contents(body)))
+    header, footer = render_panels(ctx)
+    if ctx.navigation is not None:
+        body = link_cells(body, ctx.navigation, ctx.to_reports, f"{ctx.report_id}.html")
+    return body.replace(_HEADER_SLOT, header, 1).replace(_FOOTER_SLOT, footer, 1)
 
 
 def render_index(**context: Any) -> str:
@@ -129,7 +150,8 @@ def render_index(**context: Any) -> str:
     return panel_environment().get_template("index.html.j2").render(css=stylesheet(), **context)
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's umask (read without changing it for longer than two calls)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -142,7 +164,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; a report is as readable as any file written
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp creates 0600; a report is as readable as any file written
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -30,6 +30,9 @@ REPORT_KEYS = {"notebook", "title", "section", "output", "parameters", "for_each
 FOR_EACH = {"district_with_claims": ("district_code", "district_name_zh", "district_name_en", "district_pinyin")}
 RESERVED_OUTPUTS = {"index.html"}
 FAILED_DIR = "_failed"
+VARIANTS_DIR = "variants"  # reports/variants/<notebook>/<slug>.html: `governance-study variant`, never the study's
+#: Top folders of reports/ that the study writes itself (failed notebooks, cache, published files, variants).
+RESERVED_FOLDERS = {FAILED_DIR, ".cache", "data", "derived", VARIANTS_DIR}
 SCALARS = (str, int, float, bool)
 
 #: Where a run reports what it does, one line at a time (stderr by default; tests keep the lines).
@@ -274,7 +277,7 @@ def load_study(paths: ProjectPaths) -> Study:
             )
         if not output.endswith(".html") or output.startswith("/") or ".." in Path(output).parts or "\\" in output:
             problems.append(f"{where}: output {output!r} must be a relative path ending in .html inside reports/")
-        if output in RESERVED_OUTPUTS or output.split("/")[0] in {FAILED_DIR, ".cache"}:
+        if output in RESERVED_OUTPUTS or output.split("/")[0] in RESERVED_FOLDERS:
             problems.append(f"{where}: output {output!r} is reserved for the study itself")
         if output in outputs:
             problems.append(f"{where}: output {output!r} is also written by reports[{outputs[output]}]")
