@@ -29,6 +29,7 @@ import governance_study
 from _project import REPO, copy_project, snapshot
 from governance_study.paths import ProjectPaths
 from governance_study.study import release as rel
+from governance_study.study.execute import RunResult
 
 VERSION = governance_study.__version__
 TOP = f"governance-study-{VERSION}"
@@ -198,12 +199,14 @@ def test_a_second_release_of_one_commit_is_byte_identical(project, capsys):
     out = capsys.readouterr().out
     assert f"released dist/{TOP}.zip" in out
     first = (project / "dist" / f"{TOP}.zip").read_bytes()
+    time.sleep(1.1)  # the index page states its run's start time to the second: a later run must not change it
     assert main(["release"]) == 0
     assert (project / "dist" / f"{TOP}.zip").read_bytes() == first
     assert sorted(p.name for p in (project / "dist").iterdir()) == [f"{TOP}.zip"]  # no temporary file left
 
 
 def test_the_release_in_a_copy_matches_the_session_release(released, project):
+    time.sleep(1.1)
     # another folder, the same commit: the same bytes (nothing of the folder's path or the clock gets in)
     assert rel.release(ProjectPaths(project)).read_bytes() == released.data
 
@@ -254,13 +257,14 @@ def test_refuses_a_citation_version_out_of_step(project, capsys, monkeypatch):
 
 
 def test_refuses_a_failed_report(project, capsys, monkeypatch):
-    failed = types.SimpleNamespace(failed=[types.SimpleNamespace(report=types.SimpleNamespace(report_id="02_resolution_rates"))])
+    outcome = types.SimpleNamespace(report=types.SimpleNamespace(report_id="02_resolution_rates"), status="failed")
+    failed = types.SimpleNamespace(failed=[outcome], outcomes=[outcome], built=False)
     monkeypatch.setattr("governance_study.study.run", lambda paths, progress=None: failed)
     refused(project, capsys, "1 report(s) failed", "02_resolution_rates", "_failed")
 
 
 def test_refuses_a_missing_index(project, capsys, monkeypatch):
-    monkeypatch.setattr("governance_study.study.run", lambda paths, progress=None: types.SimpleNamespace(failed=[]))
+    monkeypatch.setattr("governance_study.study.run", lambda paths, progress=None: RunResult())
     (project / "reports/index.html").unlink()
     refused(project, capsys, "index.html", "is missing", "governance-study run")
 
@@ -269,7 +273,7 @@ def test_refuses_a_run_that_rewrote_committed_data(project, capsys, monkeypatch)
     def stale_run(paths, progress=None):
         with (paths.derived / "districts.csv").open("a", encoding="utf-8") as f:
             f.write("rebuilt\n")
-        return types.SimpleNamespace(failed=[])
+        return RunResult()
 
     monkeypatch.setattr("governance_study.study.run", stale_run)
     refused(project, capsys, "changed committed files", "data/derived/districts.csv", "commit")

@@ -6,7 +6,8 @@
 - a version that ``governance_study.__version__`` and CITATION.cff do not agree on, or that has no
   ``## <version>`` entry in CHANGELOG.md;
 - reports that are not current: it runs the study first (an unchanged rerun takes a fraction of a second and
-  rebuilds only what is stale) and refuses when a report failed, ``reports/index.html`` is missing, or the run
+  rebuilds only what is stale; when it reran nothing, the index page of the run that made the reports is kept,
+  since the index states its run's start time) and refuses when a report failed, ``reports/index.html`` is missing, or the run
   rewrote a committed file (then the commit did not hold the data the reports show).
 
 The archive holds, under ``governance-study-<version>/``: ``data/derived/``, ``reports/`` (without
@@ -125,7 +126,15 @@ def refuse_stale_reports(paths: ProjectPaths, progress: Callable[[str], None]) -
     """Run the study (it rebuilds only what is stale) and refuse unless every report is current."""
     from governance_study.study import run
 
+    index = paths.reports / "index.html"
+    before = index.read_bytes() if index.is_file() else None
     result = run(paths, progress=progress)
+    if before is not None and not result.built and all(o.status == "unchanged" for o in result.outcomes):
+        # a run that rebuilt nothing still rewrites the index with its own start time; keep the index of the run
+        # that produced these reports, so that releasing one commit twice gives the same bytes
+        tmp = index.with_name(f".{index.name}.release.tmp")
+        tmp.write_bytes(before)
+        os.replace(tmp, index)
     if result.failed:
         names = ", ".join(o.report.report_id for o in result.failed)
         raise ReleaseRefused(
