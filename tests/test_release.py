@@ -299,7 +299,8 @@ def test_an_archive_that_fails_midway_leaves_dist_as_it_was(tmp_path):
 
 def test_citation_is_valid_cff_1_2_0():
     """cffconvert 2.0.0 pins jsonschema<4 (frictionless needs >=4.20), so the CFF 1.2.0 schema it ships is
-    vendored in tests/fixtures/ and applied here with jsonschema, as cffconvert --validate does (draft 7)."""
+    vendored in tests/fixtures/ (cffconvert/schemas/1.2.0/schema.json of the cffconvert 2.0.0 wheel, the Citation File
+    Format project's schema) and applied here with jsonschema, as cffconvert --validate does (draft 7)."""
     schema = json.loads((REPO / "tests/fixtures/cff-schema-1.2.0.json").read_text(encoding="utf-8"))
     validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
     cff = read_cff(REPO / "CITATION.cff")
