@@ -1,4 +1,5 @@
-"""What produced a report: study version, git state, run time, parameters, data hashes, software versions.
+"""What produced a report: study version, git state, run time, parameters, data hashes, software versions and
+whether they are those of requirements.lock.
 
 One :class:`Provenance` per report (and one for the index page). Everything here is cheap to compute (a few
 ``git`` calls, hashing a few small files, reading package metadata) because an unchanged rerun of the study
@@ -20,6 +21,7 @@ from typing import Any
 
 from governance_study import __version__
 from governance_study.paths import ProjectPaths
+from governance_study.study.environment import LOCK_NAME, check_environment
 from governance_study.study.git import GitState, git_state  # noqa: F401 - re-exported: provenance records it
 
 #: Packages whose versions can change a report's numbers or its HTML; recorded in every report and part of
@@ -95,6 +97,8 @@ class Provenance:
     notebook_sha256: str | None = None
     duration_s: float | None = None
     cache_key: str | None = None
+    #: the running packages against requirements.lock (study.environment.EnvironmentCheck.to_dict)
+    environment: dict[str, Any] = field(default_factory=dict)
 
     @property
     def derived_digest(self) -> str:
@@ -150,6 +154,7 @@ def collect(
         versions=package_versions(),
         notebook=nb_rel,
         notebook_sha256=nb_hash,
+        environment=check_environment(paths.root / LOCK_NAME).to_dict(),
     )
 
 
