@@ -114,6 +114,20 @@ def _direct_dependencies() -> list[str]:
     return [re.sub(r"[-_.]+", "-", Requirement(r).name).lower() for r in reqs]
 
 
+def test_locks_hold_every_dependency_of_pyproject_within_its_bounds():
+    """A dependency added to pyproject.toml without `make lock` would be missing from a clean clone."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    problems = []
+    for lock, reqs in ((LOCK, project["dependencies"] + extras["test"]), (LAB_LOCK, project["dependencies"] + extras["lab"])):
+        pins = _pins(lock)
+        for req in map(Requirement, reqs):
+            version = pins.get(re.sub(r"[-_.]+", "-", req.name).lower())
+            if version is None or not req.specifier.contains(version, prereleases=True):
+                problems.append(f"{lock.name}: {req} locked at {version or 'nothing'}")
+    assert not problems, "; ".join(problems) + ": run `make lock`"
+
+
 def test_environment_yml_pins_the_locked_direct_dependencies():
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
