@@ -14,7 +14,7 @@ UV_VERSION  := 0.13.9
 COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11.5 \
   --python-platform x86_64-unknown-linux-gnu $(if $(UPGRADE),--upgrade)
 
-.PHONY: setup lab-setup lock system-deps study build check lint test bench lab clean release
+.PHONY: setup lab-setup lock system-deps study build check lint test bench lab clean release verify
 
 # The run/test environment: exactly the versions of requirements.lock (hashes checked), then the package
 # itself without dependencies; never jupyterlab (it slows every nbformat import by ~2.4 s; see
@@ -68,6 +68,10 @@ test: setup lab-setup system-deps lint
 # dist/governance-study-<version>.zip for a journal or Zenodo (README, "Releasing and citing")
 release: setup
 	$(BIN)/governance-study release
+
+# Does every published report reproduce? nbval re-executes reports/*.ipynb and compares every output.
+verify: setup
+	$(BIN)/governance-study verify
 
 bench: setup
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

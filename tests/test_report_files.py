@@ -173,3 +173,31 @@ def test_cells_are_linked_only_when_they_name_exactly(cell, expected):
     nav = Navigation(profiles={"和平区 Heping": "districts/120101.html"})
     body = f'<ul><li id="claim-heping23-x">quote</li></ul><table>{cell}</table>'
     assert expected in link_cells(body, nav, "../", "02_resolution_rates.html")
+
+
+def test_every_citation_carries_the_version_and_the_content_hash_of_its_report(study_run):
+    """The BibTeX note names the version and the sha256 of what the report shows, recomputed here from its
+    published notebook: each cell's source and outputs, output metadata and execution counts left out."""
+    from governance_study import __version__
+
+    reports = study_run.paths.reports
+    for report in expand(load_study(study_run.paths), study_run.paths):
+        nb = json.loads((reports / f"{report.report_id}.ipynb").read_text(encoding="utf-8"))
+        shown = []
+        for cell in nb["cells"]:
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            outputs = []
+            for out in cell.get("outputs", []):
+                kept = {k: v for k, v in out.items() if k not in ("metadata", "execution_count")}
+                for key in ("text",):
+                    if isinstance(kept.get(key), list):
+                        kept[key] = "".join(kept[key])
+                if "data" in kept:
+                    kept["data"] = {m: "".join(v) if isinstance(v, list) else v for m, v in kept["data"].items()}
+                outputs.append(kept)
+            shown.append({"source": source, "outputs": outputs})
+        digest = hashlib.sha256(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+        page = html.unescape((reports / report.output).read_text(encoding="utf-8"))
+        bibtex = re.search(r"@misc\{.*?\n\}", page, re.S).group(0)
+        assert f"version = {{{__version__}}}" in bibtex
+        assert f"content sha256 {digest}" in bibtex, report.report_id

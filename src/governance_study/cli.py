@@ -1,4 +1,4 @@
-"""The ``governance-study`` command: check, build, run, extract, coverage, findings, cite, release.
+"""The ``governance-study`` command: check, build, run, verify, variant, extract, coverage, findings, cite, release.
 
 Works on the project that contains the current directory. Bad input ends with a readable message on stderr
 and a non-zero exit status, never a traceback.
@@ -46,6 +46,26 @@ def _run(args: argparse.Namespace, paths: ProjectPaths) -> int:
     from governance_study.study import run_study
 
     return run_study(paths, force=args.force, jobs=args.jobs, only=args.only)
+
+
+def _verify(args: argparse.Namespace, paths: ProjectPaths) -> int:
+    from governance_study.study.reproduce import verify
+
+    verdicts = verify(paths, args.names, jobs=args.jobs)
+    return 0 if all(v.reproduces for v in verdicts) else 1
+
+
+def _variant(args: argparse.Namespace, paths: ProjectPaths) -> int:
+    from governance_study.study.variant import VariantFailed, run_variant
+
+    try:
+        run_variant(
+            paths, args.notebook, [tuple(pair) for pair in args.parameter or []], progress=lambda line: print(line, file=sys.stderr)
+        )
+    except VariantFailed as exc:
+        print(f"governance-study variant: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _cite(args: argparse.Namespace, paths: ProjectPaths) -> int:
@@ -118,6 +138,21 @@ def parser() -> argparse.ArgumentParser:
     findings = sub.add_parser("findings", help="the key findings, generated from data/derived/ (Markdown)")
     findings.add_argument("--readme", action="store_true", help="rewrite the key findings block of README.md")
     findings.set_defaults(func=_findings)
+    verify = sub.add_parser("verify", help="re-execute the published notebooks with nbval: does each report reproduce?")
+    verify.add_argument("names", nargs="*", help="report ids, notebook names or globs (default: every report)")
+    verify.add_argument("--jobs", type=int, default=2, help="reports verified at once (default 2)")
+    verify.set_defaults(func=_verify)
+    variant = sub.add_parser("variant", help="render one report with other parameters into reports/variants/ (the study is untouched)")
+    variant.add_argument("notebook", help="a notebook of study.yaml, e.g. 02_resolution_rates")
+    variant.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help='a parameter and its value (YAML: 0.1, true, "[a, b]")',
+    )
+    variant.set_defaults(func=_variant)
     cite = sub.add_parser("cite", help="print the citation of this version of the study")
     cite.add_argument("--format", choices=["text", "bibtex", "all"], default="all")
     cite.set_defaults(func=_cite)

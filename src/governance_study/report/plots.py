@@ -156,7 +156,18 @@ def forest_plot(resolution: pd.DataFrame, *, title: str | None = None):
         ]
         legend += [Line2D([], [], color=colours[d], linewidth=3, label=d) for d in districts]
         fig.legend(handles=legend, loc="outside lower center", ncols=2, frameon=False)
-    drawn = ["label", "district_code", "channel", "rate_pct", "ci_low_pct", "ci_high_pct", "ci_level_pct", "ci_method", "rate_derivation"]
+    drawn = [
+        "label",
+        "statistic_id",
+        "district_code",
+        "channel",
+        "rate_pct",
+        "ci_low_pct",
+        "ci_high_pct",
+        "ci_level_pct",
+        "ci_method",
+        "rate_derivation",
+    ]
     return attach_data(fig, "forest-plot", rows[[c for c in drawn if c in rows]])
 
 

@@ -50,7 +50,7 @@ from governance_study.lock import ProjectBusyError, project_lock
 from governance_study.paths import ProjectPaths
 from governance_study.study.cache import (
     RunInputs,
-    claim_rows,
+    collect_inputs,
     ensure_derived,
     html_intact,
     library_digest,
@@ -138,7 +138,7 @@ def run(
 ) -> RunResult:
     """Run the study (see the module docstring). Raises StudyError (before any kernel starts) on bad input."""
     from governance_study.study.git import git_state
-    from governance_study.study.provenance import derived_hashes, package_versions, sha256_file
+    from governance_study.study.provenance import sha256_file
 
     paths = paths or ProjectPaths.discover()
     progress = _stderr_progress if progress is None else progress
@@ -154,24 +154,14 @@ def run(
     if only and paths.derived_table("claims").is_file():
         # reject a mistyped --only before the build, which may take seconds; the same check runs after it
         select(expand(study, paths), only)
-    with _locked(paths), _terminate_as_interrupt():
+    with locked_project(paths), terminate_as_interrupt():
         result = RunResult()
         result.built = ensure_derived(paths, force=force, progress=progress)
         all_reports = expand(study, paths)
         chosen = select(all_reports, only)
-        citation_file = paths.citation_file
-        claims_by_id, claims_selection = claim_rows(paths)
         navigation = plan(all_reports, gazetteer_rows(paths.derived_table("districts")))
-        inputs = RunInputs(
-            derived=derived_hashes(paths),
-            library=library_digest(),
-            versions=package_versions(),
-            citation=sha256_file(citation_file) if citation_file.is_file() else "",
-            kernel=study.execution.kernel,
-            claims=claims_by_id,
-            claims_selection=claims_selection,
-            study_title=study.title,
-            navigation={report_id: nav.as_key() for report_id, nav in navigation.items()},
+        inputs = collect_inputs(
+            paths, study.execution.kernel, study.title, {report_id: nav.as_key() for report_id, nav in navigation.items()}
         )
         keys: dict[str, tuple[str, str]] = {}
         components: dict[str, dict[str, str]] = {}
@@ -251,7 +241,7 @@ def run_study(paths: ProjectPaths | None = None, *, force: bool = False, jobs: i
     return 1 if result.failed else 0
 
 
-class _terminate_as_interrupt:
+class terminate_as_interrupt:
     """SIGTERM ends a run the way Ctrl-C does (KeyboardInterrupt in the main thread), so that its kernels are shut
     down and its temporary folders removed; outside the main thread signals cannot be handled and nothing changes."""
 
@@ -275,7 +265,7 @@ class _terminate_as_interrupt:
         return False
 
 
-class _locked:
+class locked_project:
     """The project lock (:mod:`governance_study.lock`), its refusal reported as a StudyError of the project."""
 
     def __init__(self, paths: ProjectPaths):

@@ -237,3 +237,22 @@ def html_intact(paths: ProjectPaths, report: Report, record: dict[str, Any]) -> 
     except OSError:
         return False
     return same and all((paths.reports / name).is_file() for name in record.get("files", []))
+
+
+def collect_inputs(paths: ProjectPaths, kernel: str, study_title: str, navigation: dict[str, Any] | None = None) -> RunInputs:
+    """The inputs every report of a run shares, read from the project as it is now (derived data built)."""
+    from governance_study.study.provenance import derived_hashes, package_versions, sha256_file
+
+    claims_by_id, claims_selection = claim_rows(paths)
+    citation_file = paths.citation_file
+    return RunInputs(
+        derived=derived_hashes(paths),
+        library=library_digest(),
+        versions=package_versions(),
+        citation=sha256_file(citation_file) if citation_file.is_file() else "",
+        kernel=kernel,
+        claims=claims_by_id,
+        claims_selection=claims_selection,
+        study_title=study_title,
+        navigation=navigation or {},
+    )

@@ -110,8 +110,10 @@ def build_citation(
     report_title: str | None = None,
     report_id: str | None = None,
     generated_at: str | None = None,
+    content_sha256: str | None = None,
 ) -> Citation:
-    """The citation of the study, or of one report of it when ``report_title`` is given."""
+    """The citation of the study, or of one report of it when ``report_title`` is given; ``content_sha256``
+    (:func:`content_digest` of the report's notebook) lets a reader check that a report is the one cited."""
     authors = cff.get("authors") or [{"name": "Anonymous"}]
     year = _year(cff)
     version = cff.get("version")
@@ -132,7 +134,8 @@ def build_citation(
     author_text = _join_authors([_person_text(a) for a in authors])
     if report_title:
         generated = f", generated {generated_at}" if generated_at else ""
-        text = f"{author_text} ({year}). {report_title} [Report{' ' + report_id if report_id else ''}{generated}]. In {title}{where} [{kind}].{tail}"
+        content = f", content sha256 {content_sha256[:16]}" if content_sha256 else ""
+        text = f"{author_text} ({year}). {report_title} [Report{' ' + report_id if report_id else ''}{generated}{content}]. In {title}{where} [{kind}].{tail}"
     else:
         text = f"{author_text} ({year}). {title}{where} [{kind}].{tail}"
 
@@ -144,6 +147,8 @@ def build_citation(
         note_parts.append(f"report {report_id}")
     if generated_at:
         note_parts.append(f"generated {generated_at}")
+    if content_sha256:
+        note_parts.append(f"content sha256 {content_sha256}")
     fields: list[tuple[str, str]] = [
         ("author", " and ".join(_person_bibtex(a) for a in authors)),
         ("title", "{" + _bibtex_escape(report_title or title) + "}"),
@@ -161,6 +166,22 @@ def build_citation(
     key = _key(cff, year, report_id)
     bibtex = "@misc{" + key + ",\n" + ",\n".join(f"  {name} = {{{value}}}" for name, value in fields) + "\n}"
     return Citation(text=text, bibtex=bibtex, key=key)
+
+
+def content_digest(nb) -> str:
+    """sha256 of what a report shows: every cell's source and outputs (output metadata and timings left out), so
+    two runs that show the same give the same digest, and ``governance-study verify`` checks the same content."""
+    import hashlib
+    import json
+
+    shown = [
+        {
+            "source": cell.get("source", ""),
+            "outputs": [{k: v for k, v in out.items() if k not in ("metadata", "execution_count")} for out in cell.get("outputs", [])],
+        }
+        for cell in nb.cells
+    ]
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def study_citation(paths: ProjectPaths, git=None, **report: Any) -> Citation:

@@ -21,7 +21,7 @@ from typing import Any
 from governance_study.paths import ProjectPaths
 from governance_study.study.cache import RunInputs, claims_shown, record_path, write_json
 from governance_study.study.engine import cell_description, register_engine
-from governance_study.study.kernels import ForkServer, forked_provisioner, kernel_python, warm_modules
+from governance_study.study.kernels import ForkServer, forked_provisioner, kernel_environment, kernel_python, warm_modules
 from governance_study.study.spec import FAILED_DIR, Progress, Report, Study
 
 
@@ -218,13 +218,7 @@ class Runner:
         self.outcomes: list[Outcome] = []
         self.stopping = False  # interrupted: workers take no further report and report nothing more
         self._lock = threading.Lock()
-        self.kernel_env = {
-            **os.environ,
-            "GOVERNANCE_STUDY_ROOT": str(paths.root),
-            "PYTHONHASHSEED": "0",
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # silence debugpy's frozen-modules warning in the kernel
-        }
-        self.kernel_env.pop("MPLBACKEND", None)  # the kernel's inline backend renders figures
+        self.kernel_env = kernel_environment(paths.root)
         python = kernel_python(self.execution.kernel) if self.execution.fork_kernels else None
         self.fork_server = (
             ForkServer(
@@ -275,9 +269,17 @@ class Runner:
         import nbformat
 
         from governance_study.study import downloads
-        from governance_study.study.citation import build_citation, load_citation
+        from governance_study.study.citation import build_citation, content_digest, load_citation
         from governance_study.study.render import ReportContext, notebook_to_html, write_text_atomic
 
+        nb.metadata["title"] = report.title
+        # the key now covers the claims this run showed, so that the next run compares like with like
+        shown = claims_shown(nb)
+        components = self.inputs.components(report, self.keys[report.report_id][1], shown)
+        provenance.cache_key = self.inputs.key(report, self.keys[report.report_id][1], shown)
+        # the files beside the report: tables and figure data as CSV, figures as SVG and PDF, the executed notebook
+        items = downloads.collect(nb)
+        kept = downloads.without_vectors(nb)
         citation = build_citation(
             load_citation(self.paths),
             commit=self.git.commit,
@@ -285,18 +287,11 @@ class Runner:
             report_title=report.title,
             report_id=report.report_id,
             generated_at=provenance.started_at,
+            content_sha256=content_digest(kept),
         )
-        nb.metadata["title"] = report.title
-        # the key now covers the claims this run showed, so that the next run compares like with like
-        shown = claims_shown(nb)
-        components = self.inputs.components(report, self.keys[report.report_id][1], shown)
-        provenance.cache_key = self.inputs.key(report, self.keys[report.report_id][1], shown)
         ctx = ReportContext(
             report.report_id, report.title, self.study.title, report.index_href, provenance, citation, self.navigation.get(report.report_id)
         )
-        # the files beside the report: tables and figure data as CSV, figures as SVG and PDF, the executed notebook
-        items = downloads.collect(nb)
-        kept = downloads.without_vectors(nb)
         html = notebook_to_html(downloads.with_links(kept, items, report.report_id, report.index_href.removesuffix("index.html")), ctx)
         target = report.html_path(self.paths)
         folder = downloads.write_files(self.paths.reports, report.report_id, items)

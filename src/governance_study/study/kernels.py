@@ -77,6 +77,19 @@ for line in requests:
 """
 
 
+def kernel_environment(root: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment every kernel of the study gets (a run's and a verification's alike): the project root,
+    a fixed hash seed (set order is the same in every run), the inline backend left to the kernel."""
+    env = {
+        **(os.environ if base is None else base),
+        "GOVERNANCE_STUDY_ROOT": str(root),
+        "PYTHONHASHSEED": "0",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # silence debugpy's frozen-modules warning in the kernel
+    }
+    env.pop("MPLBACKEND", None)  # the kernel's inline backend renders figures
+    return env
+
+
 def warm_modules(notebooks: Iterable[Path]) -> list[str]:
     """The modules the notebooks import (their import statements), then the library's lazy imports, in order.
 
