@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed
 LAB    := .venv-lab
 LOCK     := requirements.lock
 LAB_LOCK := requirements-lab.lock
+CFF      := .venv-cff
+CFF_LOCK := tools/cffconvert.lock
 # Tool versions: pip installs the locks, uv compiles them (`make lock`). Pinned so a lock regenerated later
 # is resolved the same way; raise them deliberately.
 PIP_VERSION := 26.3
@@ -14,7 +16,7 @@ UV_VERSION  := 0.13.9
 COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11.5 \
   --python-platform x86_64-unknown-linux-gnu $(if $(UPGRADE),--upgrade)
 
-.PHONY: setup lab-setup lock system-deps study build check lint test bench lab clean release verify
+.PHONY: setup lab-setup cff-setup lock system-deps study build check lint test bench lab clean release verify
 
 # The run/test environment: exactly the versions of requirements.lock (hashes checked), then the package
 # itself without dependencies; never jupyterlab (it slows every nbformat import by ~2.4 s; see
@@ -36,6 +38,18 @@ lock:
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 	$(COMPILE) --extra test -o $(LOCK)
 	$(COMPILE) --extra lab -c $(LOCK) -o $(LAB_LOCK)
+	$(BIN)/uv pip compile tools/cffconvert.in --quiet --generate-hashes --python-version 3.11.5 \
+	  --python-platform x86_64-unknown-linux-gnu $(if $(UPGRADE),--upgrade) -o $(CFF_LOCK)
+
+# cffconvert validates CITATION.cff in the tests, from an environment of its own (its jsonschema < 4 pin
+# cannot share .venv); created by `make test`.
+$(CFF)/.installed: $(CFF_LOCK)
+	$(PYTHON) -m venv $(CFF)
+	$(CFF)/bin/python -m pip install --quiet pip==$(PIP_VERSION)
+	$(CFF)/bin/python -m pip install --quiet --require-hashes -r $(CFF_LOCK)
+	touch $@
+
+cff-setup: $(CFF)/.installed
 
 # Debian packages: Chromium for the browser test of the reports. Installed when missing and we are root;
 # otherwise a note (the browser test then skips outside CI and fails under CI=true).
@@ -62,7 +76,7 @@ lint: setup
 	$(BIN)/ruff format --check src tests benchmarks
 
 # lab-setup: tests/test_lab.py starts JupyterLab from .venv-lab (it fails under CI=true without it).
-test: setup lab-setup system-deps lint
+test: setup lab-setup cff-setup system-deps lint
 	$(BIN)/python -m pytest -q
 
 # dist/governance-study-<version>.zip for a journal or Zenodo (README, "Releasing and citing")
@@ -92,4 +106,4 @@ lab: $(LAB)/.installed
 	$(LAB)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
 clean:
-	rm -rf $(VENV) $(LAB) reports
+	rm -rf $(VENV) $(LAB) $(CFF) reports

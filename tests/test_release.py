@@ -369,3 +369,34 @@ def test_release_is_registered_with_help():
 def test_release_time(released):
     # the release of a current study reruns nothing; most of its time is the unchanged run and the zip
     assert released.seconds < 60
+
+
+# ------------------------------------------------------------------------------------------------------------
+# cffconvert itself, from its own environment (.venv-cff, made by `make test`: its jsonschema < 4 pin cannot
+# share .venv)
+
+CFFCONVERT = REPO / ".venv-cff" / "bin" / "cffconvert"
+
+
+def _cffconvert() -> Path:
+    if not CFFCONVERT.is_file():
+        reason = ".venv-cff is missing: run `make cff-setup` (make test does)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but cffconvert cannot run: {reason}")
+        pytest.skip(reason)
+    return CFFCONVERT
+
+
+def test_cffconvert_validates_the_citation_file():
+    done = subprocess.run([str(_cffconvert()), "--validate", "-i", str(REPO / "CITATION.cff")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Citation metadata are valid according to schema version 1.2.0." in done.stdout
+
+
+def test_cffconvert_refuses_a_broken_citation_file(tmp_path):
+    """The same validator rejects a licence that is not an SPDX id (so the test above can fail)."""
+    broken = tmp_path / "CITATION.cff"
+    broken.write_text((REPO / "CITATION.cff").read_text(encoding="utf-8").replace("CC-BY-4.0", "CC-BY-FOUR"), encoding="utf-8")
+    done = subprocess.run([str(_cffconvert()), "--validate", "-i", str(broken)], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "CC-BY-FOUR" in done.stdout + done.stderr
