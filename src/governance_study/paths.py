@@ -16,6 +16,9 @@ ROOT_MARKERS: tuple[str, ...] = ("study.yaml", "pyproject.toml")
 
 #: Environment variable that overrides discovery (used by notebooks run from another working directory).
 ROOT_ENV = "GOVERNANCE_STUDY_ROOT"
+#: Environment variable that, set to "1", leaves the SVG and PDF files out of figure outputs: ``verify`` sets it
+#: for its kernels, since it compares outputs and never their metadata, where those files travel.
+NO_VECTORS_ENV = "GOVERNANCE_STUDY_NO_VECTOR_FIGURES"
 
 
 class ProjectNotFoundError(FileNotFoundError):

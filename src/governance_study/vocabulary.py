@@ -54,6 +54,24 @@ CITY_CODE = "120000"
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
+def _shown(value: Any) -> str:
+    # every missing marker (None, NA, NaN, NaT) prints as one of these; no pandas import needed to tell
+    shown = "" if value is None else str(value)
+    return "" if shown in ("<NA>", "nan", "NaN", "NaT", "None") else shown
+
+
+def district_text(row: Any) -> str:
+    """ "和平区 Heping": the Chinese and English names of a row's district, else its code (tables, prose and the
+    links to district profiles all name a district so).
+
+    >>> district_text({"district_name_zh": "和平区", "district_name_en": "Heping", "district_code": "120101"})
+    '和平区 Heping'
+    """
+    zh = _shown(row.get("district_name_zh"))
+    en = _shown(row.get("district_name_en")) or _shown(row.get("district_pinyin"))
+    return f"{zh} {en}".strip() or _shown(row.get("district_code"))
+
+
 def period_text(start: Any, end: Any) -> str:
     """A figure's period as every table and sentence writes it: "2023-09-01 to 2023-11-30" for a flow, "as of
     2023-11-30" for a stock (no start), "" when neither is known.
@@ -62,12 +80,7 @@ def period_text(start: Any, end: Any) -> str:
     ('2023-09-01 to 2023-11-30', 'as of 2021-03-19')
     """
 
-    def text(value: Any) -> str:
-        # every missing marker (None, NA, NaN, NaT) prints as one of these; no pandas import needed to tell
-        shown = "" if value is None else str(value)
-        return "" if shown in ("<NA>", "nan", "NaN", "NaT", "None") else shown
-
-    start, end = text(start), text(end)
+    start, end = _shown(start), _shown(end)
     if start and end:
         return f"{start} to {end}"
     return f"as of {end}" if end else ""

@@ -12,11 +12,13 @@ import base64
 import html
 import json
 import math
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
 
+from governance_study.paths import NO_VECTORS_ENV
 from governance_study.report.wording import BOUND_WORDS, as_text, is_missing  # one wording of values, in tables and prose
 
 #: The rows of a displayed table as JSON, for tests and tools; HTML export and JupyterLab ignore it.
@@ -119,6 +121,8 @@ def show_figure(fig, *, alt: str) -> None:
     The bundle also carries the data the figure draws (rows as JSON under :data:`FIGURE_MIMETYPE`, which a
     report publishes as CSV) and, in the output's metadata under :data:`VECTOR_METADATA`, the figure as SVG
     and PDF (published as files beside the report; metadata, so that output comparisons leave the bytes out).
+    ``governance-study verify`` sets :data:`NO_VECTORS_ENV`: it compares outputs, never metadata, so drawing the
+    vector files there would only cost time (about a third of a second per figure).
     """
     from governance_study.report.figure_style import EMPTY_MESSAGE, figure_data, figure_png, figure_size_px, figure_vectors
 
@@ -132,13 +136,19 @@ def show_figure(fig, *, alt: str) -> None:
     width, _ = figure_size_px(fig)
     drawn = figure_data(fig)
     name = drawn[0] if drawn else "figure"
-    vectors = figure_vectors(fig)
+    metadata: dict[str, Any] = {"image/png": {"alt": alt, "width": width}}
+    if os.environ.get(NO_VECTORS_ENV) != "1":
+        vectors = figure_vectors(fig)
+        metadata[VECTOR_METADATA] = {
+            "name": name,
+            "svg": vectors["svg"].decode("utf-8"),
+            "pdf": base64.b64encode(vectors["pdf"]).decode("ascii"),
+        }
     fig.clear()
     bundle = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"[figure: {alt}]"}
     if drawn:
         bundle[FIGURE_MIMETYPE] = {"name": name, "alt": alt, **_json_rows(drawn[1])}
-    vector_files = {"name": name, "svg": vectors["svg"].decode("utf-8"), "pdf": base64.b64encode(vectors["pdf"]).decode("ascii")}
-    _display(bundle, {"image/png": {"alt": alt, "width": width}, VECTOR_METADATA: vector_files})
+    _display(bundle, metadata)
 
 
 def _list_html(lines: Iterable[str], css: str, title: str | None) -> str:

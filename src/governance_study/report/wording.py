@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from governance_study.vocabulary import BOUND_WORDS, FAMILIES, period_text  # noqa: F401 - re-exported for the report
+from governance_study.vocabulary import BOUND_WORDS, FAMILIES, district_text, period_text  # noqa: F401 - re-exported for the report
 
 #: Indicator families, in the order tables and plots show them (the vocabulary's).
 FAMILY_ORDER = FAMILIES
@@ -36,12 +36,6 @@ def is_missing(value: Any) -> bool:
         return value is None or bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
-
-
-def district_text(row: Any) -> str:
-    """ "和平区 Heping": the Chinese and English names of a row's district, else its code."""
-    zh, en = (as_text(row.get("district_name_zh")), as_text(row.get("district_name_en")) or as_text(row.get("district_pinyin")))
-    return f"{zh} {en}".strip() or as_text(row.get("district_code"))
 
 
 def count_text(value: Any, bound: Any = None) -> str:

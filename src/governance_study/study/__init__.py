@@ -41,6 +41,7 @@ and :mod:`.git` (what produced a report and how to cite it); :func:`run` and :fu
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -60,7 +61,7 @@ from governance_study.study.cache import (
     why_rerun,
 )
 from governance_study.study.engine import ENGINE
-from governance_study.study.execute import Outcome, Runner, RunResult, Worker
+from governance_study.study.execute import Outcome, Runner, RunResult, Worker, new_fork_server
 from governance_study.study.index import STATUS_TEXT, write_index
 from governance_study.study.navigation import gazetteer_rows, plan
 from governance_study.study.parameters import check_parameters
@@ -154,9 +155,14 @@ def run(
     if only and paths.derived_table("claims").is_file():
         # reject a mistyped --only before the build, which may take seconds; the same check runs after it
         select(expand(study, paths), only)
-    with locked_project(paths), terminate_as_interrupt():
+    with locked_project(paths), terminate_as_interrupt(), contextlib.ExitStack() as stack:
         result = RunResult()
-        result.built = ensure_derived(paths, force=force, progress=progress)
+        # a build means reports to rerun: the kernels' fork server does its imports while the build runs
+        fork_server = new_fork_server(paths, study)
+        stack.callback(lambda: fork_server and fork_server.close(now=True))  # whatever happens next, it stops
+        result.built = ensure_derived(
+            paths, force=force, progress=progress, before_build=fork_server.start_soon if fork_server is not None else None
+        )
         all_reports = expand(study, paths)
         chosen = select(all_reports, only)
         navigation = plan(all_reports, gazetteer_rows(paths.derived_table("districts")))
@@ -195,7 +201,7 @@ def run(
             + (" (--force)" if force else "")
         )
         if to_run:
-            runner = Runner(paths, study, inputs, git, progress, len(to_run), keys)
+            runner = Runner(paths, study, inputs, git, progress, len(to_run), keys, fork_server)
             runner.components = components
             runner.reasons = reasons
             runner.navigation = navigation

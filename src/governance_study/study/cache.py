@@ -18,7 +18,7 @@ import csv
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -205,9 +205,10 @@ def write_json(path: Path, value: Any) -> None:
     write_text_atomic(path, json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
-def ensure_derived(paths: ProjectPaths, *, force: bool, progress: Progress) -> bool:
+def ensure_derived(paths: ProjectPaths, *, force: bool, progress: Progress, before_build: Callable[[], None] | None = None) -> bool:
     """Rebuild ``data/derived/`` unless raw data, library and versions are as at the last build and the derived
-    files are as that build wrote them. Returns True when it built."""
+    files are as that build wrote them. Returns True when it built; ``before_build`` is called first (the run
+    starts its kernels' fork server then: a build means reports to rerun)."""
     from governance_study.study.provenance import derived_hashes, package_versions
 
     stamp_path = paths.cache_dir / "build.json"
@@ -222,6 +223,8 @@ def ensure_derived(paths: ProjectPaths, *, force: bool, progress: Progress) -> b
             return False
     from governance_study.derived.build import build_derived
 
+    if before_build is not None:
+        before_build()
     started = time.perf_counter()
     build_derived(paths)
     progress(f"built data/derived/ in {time.perf_counter() - started:.1f} s")

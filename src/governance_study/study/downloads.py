@@ -3,7 +3,7 @@
 Grain: one :class:`Download` per table or figure a report shows; its files go to
 ``reports/data/<report_id>/<name>.<csv|svg|pdf>`` and the report links them under the table or figure.
 
-The kernel only displays: a table's rows travel in its output (``TABLE_MIMETYPE``), a figure's data and its SVG
+The kernel only displays: a table's rows travel in its output (``report.html.TABLE_MIMETYPE``), a figure's data and its SVG
 and PDF in its output (``FIGURE_MIMETYPE``) and output metadata. Publishing reads them back here, writes the
 files, takes the vector bytes out of the notebook that is kept beside the report (they are files now) and adds
 the links to the copy that becomes HTML. A CSV has the columns and values of the table as displayed, in UTF-8.
@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from governance_study.report.html import FIGURE_MIMETYPE, TABLE_MIMETYPE, VECTOR_METADATA
 from governance_study.study.render import current_umask
 
 #: Folder under reports/ that holds the published files of every report.
@@ -64,6 +63,9 @@ def collect(nb) -> list[Download]:
     """Every table and figure of an executed notebook, with its files; names made unique (``rates``, ``rates-2``)."""
     import base64
 
+    # imported here: report.html imports pandas, which an unchanged rerun (that never collects) must not pay
+    from governance_study.report.html import FIGURE_MIMETYPE, TABLE_MIMETYPE, VECTOR_METADATA
+
     downloads: list[Download] = []
     used: dict[str, int] = {}
     for ci, cell in enumerate(nb.cells):
@@ -92,6 +94,8 @@ def collect(nb) -> list[Download]:
 
 def without_vectors(nb):
     """A copy of ``nb`` whose figure outputs keep the name of their vector files but not their bytes."""
+    from governance_study.report.html import VECTOR_METADATA
+
     kept = copy.deepcopy(nb)
     for cell in kept.cells:
         for out in cell.get("outputs", []):

@@ -21,7 +21,7 @@ from typing import Any
 from governance_study.paths import ProjectPaths
 from governance_study.study.cache import RunInputs, claims_shown, record_path, write_json
 from governance_study.study.engine import cell_description, register_engine
-from governance_study.study.kernels import ForkServer, forked_provisioner, kernel_environment, kernel_python, warm_modules
+from governance_study.study.kernels import ForkServer, forked_provisioner, kernel_environment, warm_modules
 from governance_study.study.spec import FAILED_DIR, Progress, Report, Study
 
 
@@ -197,11 +197,34 @@ class Worker(threading.Thread):
         return Outcome(report, "ran", time.perf_counter() - started)
 
 
+def new_fork_server(paths: ProjectPaths, study: Study, env: dict[str, str] | None = None) -> ForkServer | None:
+    """The fork server of a run (not started: creating it reads nothing, so an unchanged rerun pays nothing), or
+    None when the study asks for a new interpreter per kernel."""
+    if not study.execution.fork_kernels:
+        return None
+    notebooks = sorted({paths.notebooks / f"{spec.notebook}.ipynb" for spec in study.reports})
+    return ForkServer(
+        lambda: warm_modules(notebooks),
+        cwd=paths.notebooks,
+        env=env if env is not None else kernel_environment(paths.root),
+        kernel=study.execution.kernel,
+        start_timeout_s=study.execution.start_timeout_s,
+    )
+
+
 class Runner:
     """Shared state of one run: inputs, progress, publishing of HTML and records."""
 
     def __init__(
-        self, paths: ProjectPaths, study: Study, inputs: RunInputs, git, progress: Progress, total: int, keys: dict[str, tuple[str, str]]
+        self,
+        paths: ProjectPaths,
+        study: Study,
+        inputs: RunInputs,
+        git,
+        progress: Progress,
+        total: int,
+        keys: dict[str, tuple[str, str]],
+        fork_server: ForkServer | None = None,
     ):
         self.paths = paths
         self.study = study
@@ -219,18 +242,7 @@ class Runner:
         self.stopping = False  # interrupted: workers take no further report and report nothing more
         self._lock = threading.Lock()
         self.kernel_env = kernel_environment(paths.root)
-        python = kernel_python(self.execution.kernel) if self.execution.fork_kernels else None
-        self.fork_server = (
-            ForkServer(
-                python,
-                warm_modules(sorted({paths.notebooks / f"{spec.notebook}.ipynb" for spec in study.reports})),
-                cwd=paths.notebooks,
-                env=self.kernel_env,
-                start_timeout_s=self.execution.start_timeout_s,
-            )
-            if python
-            else None
-        )
+        self.fork_server = fork_server if fork_server is not None else new_fork_server(paths, study, self.kernel_env)
 
     def close(self, *, now: bool = False) -> None:
         """Stop the fork server: after the workers, or at once when the run was interrupted (a kernel still

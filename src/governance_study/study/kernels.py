@@ -26,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -116,18 +116,32 @@ def warm_modules(notebooks: Iterable[Path]) -> list[str]:
 
 
 class ForkServer:
-    """A warm Python process that forks one kernel per request; started on first use, stopped by :meth:`close`."""
+    """A warm Python process that forks one kernel per request; started on first use (or :meth:`start_soon`),
+    stopped by :meth:`close`. Creating one costs nothing: the modules to warm (a list, or a function that lists
+    them) and the interpreter (the first kernel's, or the kernel spec's) are looked up when it starts."""
 
-    def __init__(self, python: str, modules: list[str], *, cwd: Path, env: Mapping[str, str], start_timeout_s: float = 60):
-        self.python, self.modules, self.cwd, self.env = python, modules, cwd, dict(env)
+    def __init__(
+        self,
+        modules: list[str] | Callable[[], list[str]],
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        python: str | None = None,
+        kernel: str = "python3",
+        start_timeout_s: float = 60,
+    ):
+        self.modules, self.cwd, self.env = modules, cwd, dict(env)
+        self.python, self.kernel = python, kernel
         self.start_timeout_s = start_timeout_s
         self.process: subprocess.Popen | None = None
         self.closed = False
         self._lock = threading.Lock()
 
-    def _start(self) -> subprocess.Popen:
+    def _start(self, python: str) -> subprocess.Popen:
+        self.python = python
+        modules = self.modules() if callable(self.modules) else self.modules
         self.process = process = subprocess.Popen(
-            [self.python, "-c", SERVER, json.dumps(self.modules)],
+            [python, "-c", SERVER, json.dumps(modules)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=self.cwd,
@@ -139,19 +153,36 @@ class ForkServer:
             process.kill()
             process.wait()
             raise RuntimeError(
-                f"the kernel fork server ({self.python}) stopped before it was ready; "
+                f"the kernel fork server ({python}) stopped before it was ready; "
                 "if this persists, set `execution: {fork_kernels: false}` in study.yaml"
             )
         return process
 
-    def fork(self, argv: list[str]) -> int:
-        """Fork a kernel with ipykernel's command-line ``argv`` (``-f connection_file``); returns its pid."""
+    def start_soon(self) -> None:
+        """Start the server in the background now (its imports overlap whatever the caller does next); a fork
+        waits for it. Does nothing when it runs already."""
+
+        def start() -> None:
+            with self._lock:
+                if not self.closed and (self.process is None or self.process.poll() is not None):
+                    with contextlib.suppress(Exception):  # the first fork retries and reports the error
+                        python = self.python or kernel_python(self.kernel)
+                        if python:
+                            self._start(python)
+
+        threading.Thread(target=start, name="fork-server-start", daemon=True).start()
+
+    def fork(self, python: str, argv: list[str]) -> int:
+        """Fork a kernel of ``python`` with ipykernel's command-line ``argv`` (``-f connection_file``); returns its
+        pid. The server runs ``python``: the kernel is the interpreter its spec names, warm."""
         with self._lock:
             if self.closed:
                 raise RuntimeError("the run is stopping: no new kernel")
             process = self.process
+            if process is not None and Path(self.python or "").resolve() != Path(python).resolve():
+                raise RuntimeError(f"kernel interpreter {python} is not the fork server's ({self.python})")
             if process is None or process.poll() is not None:
-                process = self._start()
+                process = self._start(python)
             try:
                 process.stdin.write(json.dumps(argv).encode() + b"\n")
                 process.stdin.flush()
@@ -224,9 +255,9 @@ def forked_provisioner(km, server: ForkServer):
     class ForkedProvisioner(LocalProvisioner):
         async def launch_kernel(self, cmd: list[str], **kwargs: Any):
             # ipykernel's own command line after the interpreter: ``-m ipykernel_launcher -f {connection_file}``
-            if len(cmd) < 3 or cmd[1:3] != ["-m", "ipykernel_launcher"] or Path(cmd[0]).resolve() != Path(server.python).resolve():
+            if len(cmd) < 3 or cmd[1:3] != ["-m", "ipykernel_launcher"]:  # not ipykernel: launched as usual
                 return await super().launch_kernel(cmd, **kwargs)
-            pid = server.fork(cmd[3:])
+            pid = server.fork(cmd[0], cmd[3:])
             self.process = ForkedProcess(pid)
             self.pid = self.pgid = pid  # the kernel leads its own session, as a launched kernel does
             self.cwd = str(server.cwd)

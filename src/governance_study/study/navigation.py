@@ -5,7 +5,7 @@ Grain: one :class:`Navigation` per report of a run (what it links to), applied t
 
 The kernel does not know where a report will live or which profiles the study has, so the links are added to
 the exported HTML here: a table cell whose whole text is a district's name ("和平区 Heping", as
-:func:`governance_study.report.wording.district_text` writes it) links to that district's profile, and a cell
+:func:`governance_study.vocabulary.district_text` writes it) links to that district's profile, and a cell
 whose whole text is a claim id shown in the report's sources appendix links to its quote. The text matched is
 the escaped text of the cell, so nothing from a source can turn into a link it did not name exactly.
 """
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from governance_study.study.spec import Report
+from governance_study.vocabulary import district_text  # the report's wording of a district, without pandas
 
 #: Section headings of a report body as nbconvert writes them (``<h2 id="Rates-and-intervals">Rates…``).
 _HEADING = re.compile(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link"[^>]*>.*?</a>)?</h2>', re.S)
@@ -42,8 +43,6 @@ class Navigation:
 def plan(reports: list[Report], districts: list[dict[str, Any]]) -> dict[str, Navigation]:
     """One :class:`Navigation` per report: neighbours in study order, and the profiles of ``districts`` (rows of
     the derived gazetteer) that the study has."""
-    from governance_study.report.wording import district_text
-
     outputs = {r.output for r in reports}
     profiles: dict[str, str] = {}
     for row in districts:

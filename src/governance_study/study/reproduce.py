@@ -7,7 +7,7 @@ Each report keeps its executed notebook beside its HTML (``reports/<report_id>.i
 cell by cell, in a fresh kernel with the run's environment (kernels forked from a warm process, see
 :mod:`.nbval_kernels`), and compares each cell's outputs with the stored ones: text, HTML and the JSON rows of
 every table and figure. PNG bytes and output metadata are not compared (nbval's defaults: the figures' data
-rows are). What legitimately differs between two executions (timestamps, temporary paths, memory addresses) is
+rows are), so the figures' vector files, which travel in the metadata, are not drawn at all. What legitimately differs between two executions (timestamps, temporary paths, memory addresses) is
 replaced before comparing, by the patterns of ``templates/nbval-sanitize.cfg``.
 
 The notebooks read ``data/derived/`` as it is now: a report reproduces when its published outputs follow from
@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from governance_study.paths import ProjectPaths
+from governance_study.paths import NO_VECTORS_ENV, ProjectPaths
 from governance_study.study.kernels import kernel_environment
 from governance_study.study.render import TEMPLATES
 from governance_study.study.spec import Report, StudyError, expand, load_study, select
@@ -90,6 +90,7 @@ def _start(paths: ProjectPaths, batch: list[Report], job: Path) -> tuple[subproc
     (job / "pytest.ini").write_text("[pytest]\naddopts =\n", encoding="utf-8")  # not the project's test settings
     env = kernel_environment(paths.root)
     env["GOVERNANCE_STUDY_VERIFY_NOTEBOOKS"] = os.pathsep.join(sorted({str(r.notebook_path) for r in batch}))
+    env[NO_VECTORS_ENV] = "1"  # the figures' vector files travel in output metadata, which nbval never compares
     argv = [sys.executable, "-m", "pytest", "-q", "--color=no", "-c", str(job / "pytest.ini"), "--rootdir", str(paths.reports)]
     argv += ["-p", "no:cacheprovider", "-p", "governance_study.study.nbval_kernels", "--nbval", "--nbval-current-env"]
     argv += ["--nbval-sanitize-with", str(SANITIZE_FILE), "--junitxml", str(job / "result.xml"), "-o", "junit_family=xunit1"]
