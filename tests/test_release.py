@@ -366,9 +366,16 @@ def test_release_is_registered_with_help():
     assert "release" in parser().format_help()
 
 
-def test_release_time(released):
-    # the release of a current study reruns nothing; most of its time is the unchanged run and the zip
-    assert released.seconds < 60
+def test_variants_stay_out_of_a_release(project):
+    """One-off variants (reports/variants/, their files under reports/data/variants/) are not the study."""
+    (project / "reports/variants/02_resolution_rates").mkdir(parents=True)
+    (project / "reports/variants/02_resolution_rates/alpha-0.1.html").write_text("<p>variant</p>", encoding="utf-8")
+    (project / "reports/data/variants/02_resolution_rates/alpha-0.1").mkdir(parents=True)
+    (project / "reports/data/variants/02_resolution_rates/alpha-0.1/rates.csv").write_text("a\n1\n", encoding="utf-8")
+    archive = rel.release(ProjectPaths(project))
+    names = zipfile.ZipFile(archive).namelist()
+    assert not [n for n in names if "/variants/" in n]
+    assert any(n.endswith("reports/data/02_resolution_rates/rates.csv") for n in names)  # the study's own files are in
 
 
 # ------------------------------------------------------------------------------------------------------------

@@ -35,7 +35,9 @@ from governance_study.paths import ProjectPaths
 #: Files of the project root the archive carries as they are (besides the generated .zenodo.json, SHA256SUMS).
 ROOT_FILES: tuple[str, ...] = ("CITATION.cff", "LICENSE", "LICENSE-DATA", "README.md")
 #: Folders of reports/ that are the runner's working state, not reports.
-REPORTS_EXCLUDED: tuple[str, ...] = (".cache", "_failed")
+#: Not part of a release: the runner's cache and failed notebooks, and one-off variants (``governance-study
+#: variant``), which are explorations beside the study, not the study (their files are under data/variants/).
+REPORTS_EXCLUDED: tuple[str, ...] = (".cache", "_failed", "variants", "data/variants")
 NAME = "governance-study"
 CHECKSUMS = "SHA256SUMS"
 _ZIP_EPOCH = 315532800  # 1980-01-01: the earliest time a zip entry can hold
@@ -154,9 +156,11 @@ def commit_time(paths: ProjectPaths) -> int:
 
 
 def _files_below(folder: Path, excluded: tuple[str, ...] = ()) -> list[Path]:
-    return sorted(
-        p for p in folder.rglob("*") if p.is_file() and p.relative_to(folder).parts[0] not in excluded and not p.name.startswith(".")
-    )
+    def kept(path: Path) -> bool:
+        relative = path.relative_to(folder).as_posix()
+        return not any(relative == e or relative.startswith(e + "/") for e in excluded) and not path.name.startswith(".")
+
+    return sorted(p for p in folder.rglob("*") if p.is_file() and kept(p))
 
 
 def archive_members(paths: ProjectPaths) -> dict[str, bytes]:
