@@ -372,9 +372,12 @@ def test_variants_stay_out_of_a_release(project):
     (project / "reports/variants/02_resolution_rates/alpha-0.1.html").write_text("<p>variant</p>", encoding="utf-8")
     (project / "reports/data/variants/02_resolution_rates/alpha-0.1").mkdir(parents=True)
     (project / "reports/data/variants/02_resolution_rates/alpha-0.1/rates.csv").write_text("a\n1\n", encoding="utf-8")
+    # and what a crashed write leaves (a hidden staging folder) is not the study either
+    (project / "reports/data/02_resolution_rates/.forest-plot.x1y2").mkdir(parents=True)
+    (project / "reports/data/02_resolution_rates/.forest-plot.x1y2/half.csv").write_text("a\n", encoding="utf-8")
     archive = rel.release(ProjectPaths(project))
     names = zipfile.ZipFile(archive).namelist()
-    assert not [n for n in names if "/variants/" in n]
+    assert not [n for n in names if "/variants/" in n or "/." in n.removeprefix(f"{TOP}/.zenodo.json")]
     assert any(n.endswith("reports/data/02_resolution_rates/rates.csv") for n in names)  # the study's own files are in
 
 

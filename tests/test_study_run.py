@@ -350,3 +350,23 @@ def _processes_with(environment_entry: bytes) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def test_a_report_whose_html_cannot_be_written_after_its_files_says_so(mini_after_run, lines, monkeypatch):
+    """The files beside the report were replaced, the HTML was not: the message says exactly that (not "previous
+    report left untouched"), and the record is removed so that the next run redoes the report."""
+    from governance_study.study import cache, render
+
+    original = render.write_text_atomic
+
+    def fail_on_html(path, text):
+        if str(path).endswith("ok.html"):
+            raise OSError(28, "No space left on device")
+        return original(path, text)
+
+    monkeypatch.setattr(render, "write_text_atomic", fail_on_html)
+    result = run(mini_after_run, lines, force=True, only=["ok"])
+    [failed] = result.failed
+    assert "the report's published files were replaced but its HTML or notebook was not" in failed.message
+    assert "No space left on device" in failed.message and "left untouched" not in failed.message
+    assert not cache.record_path(mini_after_run.paths, "ok").exists()

@@ -197,3 +197,27 @@ def test_the_former_reuse_kernels_key_is_refused_with_its_replacement(mini_proje
     line = MINI_STUDY.count("\n") + 2
     assert f"execution: 'reuse_kernels' (line {line}) is replaced by fork_kernels" in text
     assert "rename the key" in text
+
+
+def test_an_output_that_is_the_folder_of_another_is_refused(mini_project):
+    """A report's files go to reports/data/<output without .html>/: `districts.html` would hold those of every
+    districts/<code>.html profile (and replacing its folder would delete theirs)."""
+    from conftest import MINI_STUDY
+
+    mini_project.write_study(
+        MINI_STUDY + "  - {notebook: ok, title: All districts, output: districts.html, parameters: {x: 1, label: a}}\n"
+    )
+    with pytest.raises(StudyError) as caught:
+        load_study(mini_project.paths)
+    text = str(caught.value)
+    assert "output 'districts.html' (reports[3]) is also the folder of 'districts/{district_code}.html'" in text
+    assert "rename one of them" in text
+
+
+def test_an_output_named_like_a_folder_of_the_study_is_refused(mini_project):
+    from conftest import MINI_STUDY
+
+    mini_project.write_study(MINI_STUDY + "  - {notebook: ok, title: V, output: variants.html, parameters: {x: 1, label: a}}\n")
+    with pytest.raises(StudyError) as caught:
+        load_study(mini_project.paths)
+    assert "output 'variants.html' is reserved for the study itself" in str(caught.value)

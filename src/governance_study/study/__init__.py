@@ -8,14 +8,16 @@
 3. expands the study into reports (one district profile per district that has claims);
 4. computes each report's *inputs key* (:mod:`.cache`): sha256 of the notebook file, its parameters and the
    study's title, the derived tables its notebook loads, of the claims only the rows it showed last time and
-   where every claim belongs, the library source (including the report templates), CITATION.cff, the kernel and
-   the key package versions. A report whose key matches the one recorded with its HTML is skipped (``--force``
-   reruns everything);
+   where every claim belongs, the library source (including the report templates), CITATION.cff, the kernel,
+   the key package versions and what its links depend on (neighbours in study order, the study's profiles). A
+   report whose key matches the one recorded with its HTML, and whose HTML and published files are as written,
+   is skipped (``--force`` reruns everything);
 5. checks the parameters of every report to run against what its notebook declares
    (``papermill.inspect_notebook``): an unknown or missing parameter, or a value of the wrong type, stops the
    run before any kernel starts (papermill itself would only warn);
 6. executes the notebooks with papermill, ``--jobs`` at a time, exports each to HTML without code and with
-   provenance and citation panels, written atomically;
+   provenance and citation panels, written atomically, beside its executed notebook and the files of its tables
+   and figures (:mod:`.downloads`);
 7. writes ``reports/index.html``.
 
 A notebook that fails is named with its cell and error on stderr; the executed notebook is kept under
@@ -218,9 +220,11 @@ def run(
                 for t in threads:
                     t.join()
             except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (below): kernels and their folders go with the run
-                runner.close(now=True)
+                # kernels first (the fork server reaps them), then the server: a kernel still waiting for it fails
+                runner.stopping = True
                 for t in threads:
                     t.stop_now()
+                runner.close(now=True)
                 for t in threads:  # a worker whose kernel was starting removes its folder as the start fails
                     t.join(timeout=5)
                 raise

@@ -170,7 +170,8 @@ def build_citation(
 
 def content_digest(nb) -> str:
     """sha256 of what a report shows: every cell's source and outputs (output metadata and timings left out), so
-    two runs that show the same give the same digest, and ``governance-study verify`` checks the same content."""
+    two runs that show the same give the same digest (PNG bytes included: a reader can recompute it from the
+    published notebook; ``verify`` compares outputs after its sanitizer and without PNG bytes, a looser check)."""
     import hashlib
     import json
 

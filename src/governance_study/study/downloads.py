@@ -149,7 +149,7 @@ def write_files(reports: Path, report_id: str, downloads: list[Download]) -> Pat
         os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp creates 0700
         old = None
         if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))  # a fresh name, even after a crash
             os.replace(target, old)
         os.replace(staging, target)
         if old is not None:
@@ -171,10 +171,15 @@ def publish_derived(derived: Path, reports: Path) -> list[str]:
         content = (derived / name).read_bytes()
         copy_path = target / name
         if not copy_path.is_file() or copy_path.read_bytes() != content:
-            staging = Path(tempfile.mkstemp(prefix=f".{name}.", dir=target)[1])
-            staging.write_bytes(content)
-            os.chmod(staging, 0o666 & ~current_umask())
-            os.replace(staging, copy_path)
+            fd, staging = tempfile.mkstemp(prefix=f".{name}.", dir=target)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(content)
+                os.chmod(staging, 0o666 & ~current_umask())
+                os.replace(staging, copy_path)
+            except BaseException:
+                Path(staging).unlink(missing_ok=True)
+                raise
     for stale in target.iterdir():
         if stale.is_file() and stale.name not in names:
             stale.unlink()

@@ -308,8 +308,15 @@ class Runner:
         target = report.html_path(self.paths)
         folder = downloads.write_files(self.paths.reports, report.report_id, items)
         notebook = target.with_suffix(".ipynb")
-        write_text_atomic(notebook, nbformat.writes(kept))
-        write_text_atomic(target, html)
+        try:
+            write_text_atomic(notebook, nbformat.writes(kept))
+            write_text_atomic(target, html)
+        except OSError as exc:
+            # the files beside the report are new already: say so, and make sure the next run redoes the report
+            record_path(self.paths, report.report_id).unlink(missing_ok=True)
+            raise RecordNotWritten(
+                f"the report's published files were replaced but its HTML or notebook was not ({exc}); the next run reruns it"
+            ) from exc
         files = [p.relative_to(self.paths.reports).as_posix() for p in sorted(folder.iterdir())]
         files.append(notebook.relative_to(self.paths.reports).as_posix())
         try:

@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from governance_study.paths import NO_VECTORS_ENV
+
 #: Modules the library imports lazily inside the functions a notebook calls (plots, models); warming them saves
 #: each kernel the import. Importing a module only loads it: no option is set that a fresh kernel lacks.
 LAZY_IMPORTS = ("pandas", "numpy", "scipy.stats", "statsmodels.api", "statsmodels.formula.api", "matplotlib.pyplot", "seaborn")
@@ -87,6 +89,7 @@ def kernel_environment(root: Path, base: Mapping[str, str] | None = None) -> dic
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # silence debugpy's frozen-modules warning in the kernel
     }
     env.pop("MPLBACKEND", None)  # the kernel's inline backend renders figures
+    env.pop(NO_VECTORS_ENV, None)  # only `verify` leaves the vector figures out, and it sets this itself
     return env
 
 
@@ -148,15 +151,29 @@ class ForkServer:
             env=self.env,
             start_new_session=True,  # Ctrl-C in the terminal reaches the run, which stops kernels and server
         )
-        # set before it is ready, so that close(now=True) from another thread can stop a server still importing
-        if process.stdout.readline() != b"ready\n":
+        # set before it is ready, so that close(now=True) from another thread can stop a server still importing;
+        # and if close() ran while Popen did, nobody else will stop this one
+        if self.closed:
+            self.process = None
+            process.kill()
+            process.wait()
+            raise RuntimeError("the run is stopping: no fork server")
+        if self._reply(process, self.start_timeout_s) != b"ready\n":
             process.kill()
             process.wait()
             raise RuntimeError(
-                f"the kernel fork server ({python}) stopped before it was ready; "
+                f"the kernel fork server ({python}) was not ready within {self.start_timeout_s:g} s (execution.start_timeout_s); "
                 "if this persists, set `execution: {fork_kernels: false}` in study.yaml"
             )
         return process
+
+    @staticmethod
+    def _reply(process: subprocess.Popen, timeout_s: float) -> bytes:
+        """One line from the server, or b"" when none comes within ``timeout_s`` (a hung import, a dead server)."""
+        import select
+
+        ready, _, _ = select.select([process.stdout], [], [], timeout_s)
+        return process.stdout.readline() if ready else b""
 
     def start_soon(self) -> None:
         """Start the server in the background now (its imports overlap whatever the caller does next); a fork
@@ -186,7 +203,7 @@ class ForkServer:
             try:
                 process.stdin.write(json.dumps(argv).encode() + b"\n")
                 process.stdin.flush()
-                reply = process.stdout.readline()
+                reply = self._reply(process, self.start_timeout_s)
             except (OSError, ValueError):  # closed by close(now=True) meanwhile
                 reply = b""
         if not reply.strip().isdigit():

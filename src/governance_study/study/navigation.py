@@ -72,7 +72,8 @@ def gazetteer_rows(path: Path) -> list[dict[str, str]]:
 
 def contents(body: str) -> list[tuple[str, str]]:
     """``(id, heading text)`` of every section heading (h2) of an exported report, in order."""
-    return [(anchor, html.unescape(re.sub(r"<[^>]+>", "", text)).strip()) for anchor, text in _HEADING.findall(body)]
+    # both unescaped: the template escapes them again (an id "Rates-&amp;-…" would otherwise be escaped twice)
+    return [(html.unescape(anchor), html.unescape(re.sub(r"<[^>]+>", "", text)).strip()) for anchor, text in _HEADING.findall(body)]
 
 
 def link_cells(body: str, nav: Navigation, to_reports: str, own_href: str) -> str:

@@ -158,7 +158,8 @@ def commit_time(paths: ProjectPaths) -> int:
 def _files_below(folder: Path, excluded: tuple[str, ...] = ()) -> list[Path]:
     def kept(path: Path) -> bool:
         relative = path.relative_to(folder).as_posix()
-        return not any(relative == e or relative.startswith(e + "/") for e in excluded) and not path.name.startswith(".")
+        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)  # a crashed write's staging folder
+        return not any(relative == e or relative.startswith(e + "/") for e in excluded) and not hidden
 
     return sorted(p for p in folder.rglob("*") if p.is_file() and kept(p))
 

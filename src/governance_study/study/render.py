@@ -150,8 +150,16 @@ def render_index(**context: Any) -> str:
     return panel_environment().get_template("index.html.j2").render(css=stylesheet(), **context)
 
 
+@lru_cache(maxsize=1)
 def current_umask() -> int:
-    """The process's umask (read without changing it for longer than two calls)."""
+    """The process's umask, read once: from /proc (Linux) without changing it, else by setting and restoring it
+    on first use. Worker threads publish at the same time; setting it from two threads could leave it at 0."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask

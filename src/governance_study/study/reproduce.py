@@ -60,6 +60,8 @@ def verify(
     paths: ProjectPaths, names: Sequence[str] | None = None, *, jobs: int = 2, progress: Callable[[str], None] = print
 ) -> list[Verdict]:
     """Re-execute the published notebooks of the reports named (all by default) and compare their outputs."""
+    if jobs < 1:
+        raise StudyError([f"--jobs {jobs}: give at least 1"], heading="the command line")
     reports = select(expand(load_study(paths), paths), names or None)
     missing = [r.report_id for r in reports if not published_notebook(paths, r).is_file()]
     if missing:
@@ -95,8 +97,8 @@ def _start(paths: ProjectPaths, batch: list[Report], job: Path) -> tuple[subproc
     argv += ["-p", "no:cacheprovider", "-p", "governance_study.study.nbval_kernels", "--nbval", "--nbval-current-env"]
     argv += ["--nbval-sanitize-with", str(SANITIZE_FILE), "--junitxml", str(job / "result.xml"), "-o", "junit_family=xunit1"]
     argv += [str(published_notebook(paths, r)) for r in batch]
-    log = (job / "pytest.log").open("w", encoding="utf-8")
-    return subprocess.Popen(argv, cwd=paths.reports, env=env, stdout=log, stderr=subprocess.STDOUT), job
+    with (job / "pytest.log").open("w", encoding="utf-8") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(argv, cwd=paths.reports, env=env, stdout=log, stderr=subprocess.STDOUT), job
 
 
 def _read(paths: ProjectPaths, batch: list[Report], job: Path, process: subprocess.Popen) -> dict[str, Verdict]:

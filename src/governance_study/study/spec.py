@@ -277,10 +277,18 @@ def load_study(paths: ProjectPaths) -> Study:
             )
         if not output.endswith(".html") or output.startswith("/") or ".." in Path(output).parts or "\\" in output:
             problems.append(f"{where}: output {output!r} must be a relative path ending in .html inside reports/")
-        if output in RESERVED_OUTPUTS or output.split("/")[0] in RESERVED_FOLDERS:
+        if output in RESERVED_OUTPUTS or output.split("/")[0] in RESERVED_FOLDERS or output.removesuffix(".html") in RESERVED_FOLDERS:
             problems.append(f"{where}: output {output!r} is reserved for the study itself")
         if output in outputs:
             problems.append(f"{where}: output {output!r} is also written by reports[{outputs[output]}]")
+        # a report's files go to data/<output without .html>/: "districts.html" would hold every districts/* report's
+        for other, other_number in outputs.items():
+            for outer, inner, outer_number in ((output, other, number), (other, output, other_number)):
+                if inner.startswith(outer.removesuffix(".html") + "/"):
+                    problems.append(
+                        f"{where}: output {outer!r} (reports[{outer_number}]) is also the folder of {inner!r}: its published "
+                        "files would hold the other's; rename one of them"
+                    )
         outputs[output] = number
         reports.append(
             ReportSpec(

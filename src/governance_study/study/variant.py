@@ -35,9 +35,8 @@ def parse_value(name: str, text: str) -> Any:
     try:
         return yaml.safe_load(text) if text.strip() else text
     except yaml.YAMLError as exc:
-        raise StudyError(
-            [f'-p {name} {text!r}: not a value ({exc.problem}); quote a list as "[a, b]"'], heading="the command line"
-        ) from None
+        problem = getattr(exc, "problem", None) or exc  # a ReaderError (a control character) has no .problem
+        raise StudyError([f'-p {name} {text!r}: not a value ({problem}); quote a list as "[a, b]"'], heading="the command line") from None
 
 
 def slug(changed: dict[str, Any]) -> str:
@@ -45,7 +44,7 @@ def slug(changed: dict[str, Any]) -> str:
     import json
 
     def text(value: Any) -> str:
-        raw = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ""))
+        raw = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ""), default=str)
         return re.sub(r"[^\w.+-]+", "-", raw, flags=re.UNICODE).strip("-") or "empty"
 
     return "_".join(f"{name}-{text(value)}" for name, value in sorted(changed.items())) or "defaults"
@@ -58,7 +57,10 @@ def variant_report(paths: ProjectPaths, notebook: str, overrides: Sequence[tuple
     if not candidates:
         names = sorted({spec.notebook for spec in study.reports})
         raise StudyError([f"notebook {notebook!r} is not in study.yaml; notebooks: {', '.join(names)}"], heading="the command line")
-    changed = {name: parse_value(name, value) for name, value in overrides}
+    # where the study gives a parameter as text (a district code, a method), the value stays text: -p district
+    # 120116 names the district 120116, and a date-like value is not turned into a date
+    texts = {k for k, v in candidates[0].parameters.items() if isinstance(v, str)}
+    changed = {name: (text if name in texts else parse_value(name, text)) for name, text in overrides}
     # a per-district notebook: start from the district the parameters name, when one matches exactly
     base = next((r for r in candidates if all(r.parameters.get(k) == v for k, v in changed.items() if k in r.parameters)), candidates[0])
     if len(candidates) > 1 and base is candidates[0] and any(candidates[0].parameters.get(k) != v for k, v in changed.items()):
@@ -86,6 +88,7 @@ def run_variant(paths: ProjectPaths, notebook: str, overrides: Sequence[tuple[st
     from governance_study.study.cache import collect_inputs, ensure_derived
     from governance_study.study.execute import Runner, Worker
     from governance_study.study.git import git_state
+    from governance_study.study.navigation import Navigation, gazetteer_rows, plan
     from governance_study.study.parameters import check_parameters
     from governance_study.study.provenance import sha256_file
 
@@ -99,6 +102,9 @@ def run_variant(paths: ProjectPaths, notebook: str, overrides: Sequence[tuple[st
         nb_sha = sha256_file(report.notebook_path)
         runner = Runner(paths, study, inputs, git_state(paths), progress, 1, {report.report_id: (inputs.key(report, nb_sha), nb_sha)})
         runner.reasons = {report.report_id: "variant"}
+        # no neighbours, but district names link to the study's profiles and claim ids to their quotes
+        profiles = plan(expand(study, paths), gazetteer_rows(paths.derived_table("districts")))
+        runner.navigation = {report.report_id: Navigation(profiles=next(iter(profiles.values())).profiles if profiles else {})}
         runner.todo.put(report)
         worker = Worker(runner, "variant")
         try:
