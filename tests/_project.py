@@ -100,3 +100,17 @@ def refused(project: Path, capsys, *fragments: str) -> str:
             assert fragment in err, f"{fragment!r} not in:\n{err}"
     assert snapshot(project / "data/derived") == before
     return err
+
+
+def processes_with(environment_entry: bytes) -> list[int]:
+    """Pids of the processes whose environment holds ``environment_entry`` (``b"NAME=value"``), read from /proc:
+    how a test finds kernels or fork servers that outlived what started them."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if environment_entry in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found

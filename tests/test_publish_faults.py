@@ -9,28 +9,16 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
+from _project import processes_with
 from governance_study.paths import NO_VECTORS_ENV
 from governance_study.study import StudyError
 from governance_study.study.kernels import ForkServer, kernel_environment
 from governance_study.study.navigation import contents
 from governance_study.study.render import current_umask
 from governance_study.study.variant import parse_value, slug
-
-
-def _processes_with(entry: bytes) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                if entry in (proc / "environ").read_bytes().split(b"\0"):
-                    found.append(int(proc.name))
-            except OSError:
-                continue
-    return found
 
 
 def test_a_fork_server_closed_while_it_starts_does_not_outlive_its_owner(tmp_path):
@@ -41,7 +29,7 @@ def test_a_fork_server_closed_while_it_starts_does_not_outlive_its_owner(tmp_pat
     time.sleep(0.05)  # the start is under way (or about to be)
     server.close(now=True)
     deadline = time.monotonic() + 10
-    while (left := _processes_with(marker.encode())) and time.monotonic() < deadline:
+    while (left := processes_with(marker.encode())) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not left
     with pytest.raises(RuntimeError, match="the run is stopping"):

@@ -308,7 +308,7 @@ def test_sigterm_ends_a_run_like_ctrl_c_and_leaves_no_kernel_folder(tmp_path):
     import sys
     import time
 
-    from _project import copy_project
+    from _project import copy_project, processes_with
 
     root = copy_project(tmp_path / "project")
     private = tmp_path / "tmp"  # the run's own temporary folder: other runs on the machine do not count
@@ -332,24 +332,9 @@ def test_sigterm_ends_a_run_like_ctrl_c_and_leaves_no_kernel_folder(tmp_path):
     # no kernel and no fork server outlives the run (kernels watch the fork server and exit within a second)
     marker = f"GOVERNANCE_STUDY_ROOT={root}".encode()
     deadline = time.monotonic() + 5
-    while (left := _processes_with(marker)) and time.monotonic() < deadline:
+    while (left := processes_with(marker)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not left
-
-
-def _processes_with(environment_entry: bytes) -> list[int]:
-    """Pids of the processes whose environment holds ``environment_entry`` (read from /proc)."""
-    from pathlib import Path
-
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if environment_entry in (entry / "environ").read_bytes().split(b"\0"):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def test_a_report_whose_html_cannot_be_written_after_its_files_says_so(mini_after_run, lines, monkeypatch):

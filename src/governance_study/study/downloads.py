@@ -23,12 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from governance_study.study.render import current_umask
+from governance_study.study.spec import DATA_DIR, DERIVED_DIR  # the folders the study reserves under reports/
 
-#: Folder under reports/ that holds the published files of every report.
-DATA_DIR = "data"
-#: Folder under reports/ that holds a copy of data/derived/ (tables and datapackage.json), so that the reports
-#: folder is complete on its own (it can be published as a static site).
-DERIVED_DIR = "derived"
 #: What each kind of file is called in the links.
 LINK_LABELS = {"csv": "data (CSV)", "svg": "SVG", "pdf": "PDF"}
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from governance_study.paths import ProjectPaths
 from governance_study.study.cache import RunInputs, read_record
-from governance_study.study.downloads import DERIVED_DIR, publish_derived
+from governance_study.study.downloads import publish_derived
 from governance_study.study.execute import RunResult
-from governance_study.study.spec import Report, Study
+from governance_study.study.spec import DERIVED_DIR, Report, Study
 
 STATUS_TEXT = {"ran": "regenerated", "unchanged": "unchanged (inputs identical)", "failed": "FAILED", "skipped": "not selected (--only)"}
 

@@ -113,8 +113,7 @@ def _read(paths: ProjectPaths, batch: list[Report], job: Path, process: subproce
             verdict.differences.append(f"nbval did not run (exit status {process.returncode}): {' / '.join(log[-3:])}")
         return verdicts
     for case in tree.iter("testcase"):
-        file = case.get("file") or case.get("classname", "").replace(".", "/")
-        verdict = next((v for name, v in by_file.items() if file == name or file.endswith(name.removesuffix(".ipynb"))), None)
+        verdict = by_file.get(case.get("file", ""))  # xunit1 names each cell's notebook relative to reports/ (the rootdir)
         if verdict is None:
             continue
         verdict.cells += 1

@@ -32,7 +32,12 @@ RESERVED_OUTPUTS = {"index.html"}
 FAILED_DIR = "_failed"
 VARIANTS_DIR = "variants"  # reports/variants/<notebook>/<slug>.html: `governance-study variant`, never the study's
 #: Top folders of reports/ that the study writes itself (failed notebooks, cache, published files, variants).
-RESERVED_FOLDERS = {FAILED_DIR, ".cache", "data", "derived", VARIANTS_DIR}
+#: Folder under reports/ that holds the published files of every report (data/<report_id>/).
+DATA_DIR = "data"
+#: Folder under reports/ that holds a copy of data/derived/ (tables and datapackage.json), so that the reports
+#: folder is complete on its own (it can be published as a static site).
+DERIVED_DIR = "derived"
+RESERVED_FOLDERS = {FAILED_DIR, ".cache", DATA_DIR, DERIVED_DIR, VARIANTS_DIR}
 SCALARS = (str, int, float, bool)
 
 #: Where a run reports what it does, one line at a time (stderr by default; tests keep the lines).
